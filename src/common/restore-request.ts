@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { DEPLOYMENT_KINDS } from './deployment-kinds';
+import { parseDuration } from './duration';
+
+/** Atlas ids (projects, snapshots, jobs) are 24-hex ObjectIds (atlas-api.md §1). */
+export const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character lower-case hex id');
+
+/** Instance and cluster names as Atlas accepts them (atlas-api.md §3). */
+export const deploymentNameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/, 'must start with a letter or digit and contain only letters, digits and -');
+
+/** The oldest point in time Atlas accepts for `pointInTimeUTCSeconds` (2008-01-01, atlas-api.md §3.3). */
+export const MIN_POINT_IN_TIME_UTC_SECONDS = 1_199_145_600;
+
+const durationSchema = (min: string, max: string) =>
+  z.string().superRefine((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 5m, 6h or 1h30m' });
+    } else if (ms < parseDuration(min)! || ms > parseDuration(max)!) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}` });
+    }
+  });
+
+const snapshotSelectorSchema = z.union(
+  [
+    z.strictObject({ snapshotId: objectIdSchema }),
+    z.strictObject({ latest: z.literal(true, 'must be true') }),
+    z.strictObject({
+      pointInTimeUtcSeconds: z
+        .number('must be a number of seconds since the Unix epoch')
+        .int('must be a whole number of seconds')
+        .min(MIN_POINT_IN_TIME_UTC_SECONDS, 'must be after 2008-01-01'),
+    }),
+  ],
+  { error: 'must be one of { snapshotId }, { latest: true } or { pointInTimeUtcSeconds }' },
+);
+
+/**
+ * The one argument of the `restoreSnapshot` workflow. Objects are strict: an unknown key (a misspelt
+ * option, or a credential pasted into the request) is rejected rather than carried into history.
+ */
+export const restoreRequestSchema = z
+  .strictObject({
+    source: z.strictObject({
+      kind: z.enum(DEPLOYMENT_KINDS, `must be one of ${DEPLOYMENT_KINDS.join(', ')}`),
+      groupId: objectIdSchema,
+      name: deploymentNameSchema,
+    }),
+    snapshot: snapshotSelectorSchema,
+    target: z.strictObject({ groupId: objectIdSchema, name: deploymentNameSchema }),
+    ensureContinuousBackup: z.boolean('must be true or false').default(true),
+    deadline: durationSchema('1m', '30d').default('24h'),
+    polling: z
+      .strictObject({
+        initialInterval: durationSchema('1s', '1h').default('5s'),
+        maxInterval: durationSchema('1s', '1h').default('60s'),
+      })
+      .default({ initialInterval: '5s', maxInterval: '60s' })
+      .refine((p) => parseDuration(p.initialInterval)! <= parseDuration(p.maxInterval)!, {
+        message: 'initialInterval must not exceed maxInterval',
+        path: ['initialInterval'],
+      }),
+  });
+
+/** What callers send (defaults optional). */
+export type RestoreRequestInput = z.input<typeof restoreRequestSchema>;
+/** A validated request with defaults applied. */
+export type RestoreRequest = z.output<typeof restoreRequestSchema>;
+export type SnapshotSelector = RestoreRequest['snapshot'];
+
+/** Issues as `path: rule` lines, so every error names the field it is about. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(request)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export function parseRestoreRequest(input: unknown): ParseResult<RestoreRequest> {
+  const parsed = restoreRequestSchema.safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, message: describeIssues(parsed.error) };
+}
