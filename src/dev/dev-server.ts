@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_KEYS } from '../common/contract';
+import { ensureTemporalCli } from './temporal-tools';
+
+export interface DevServerOptions {
+  /** gRPC port; default: any free port. */
+  port?: number;
+  /** Serve the Web UI. Default false. */
+  ui?: boolean;
+  /** Web UI port; default: any free port when `ui` is on. */
+  uiPort?: number;
+  /** SQLite file so workflows survive a server restart; default: in memory. */
+  dbFilename?: string;
+  namespace?: string;
+  /** Where the server's own output goes; default: discarded unless it fails to start. */
+  log?: 'inherit' | 'ignore';
+  /** How long to wait for the server to answer. Default 60 s (first start of a fresh build is slow). */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` with our search attributes registered, and resolves once its
+ * frontend answers. Same flags the SDK's own ephemeral server passes (temporal-notes.md §1.2), so tests,
+ * the demo and a person running the CLI see the same server.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const executable = await ensureTemporalCli();
+  const port = options.port ?? (await freePort());
+  const namespace = options.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
+  args.push('--log-format', 'pretty', '--log-level', 'warn');
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true');
+  let uiUrl: string | undefined;
+  if (options.ui) {
+    const uiPort = options.uiPort ?? (await freePort());
+    args.push('--ui-port', String(uiPort));
+    uiUrl = `http://localhost:${uiPort}`;
+  } else {
+    args.push('--headless');
+  }
+  // The CLI persists a cluster id in a config file under $HOME; a scratch HOME keeps parallel runs apart.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-temporal-'));
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+
+  const child = spawn(executable, args, {
+    stdio: ['ignore', options.log === 'inherit' ? 'inherit' : 'pipe', options.log === 'inherit' ? 'inherit' : 'pipe'],
+    env: { ...process.env, HOME: scratch },
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const address = `127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`temporal dev server exited with code ${child.exitCode} before it was ready:\n${output}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return { address, namespace, uiUrl, process: child, stop };
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`temporal dev server did not answer on ${address} in time: ${String(error)}\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
