@@ -1,0 +1,359 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../common/contract';
+import { formatDuration, parseDuration } from '../common/duration';
+import { loadEnvironment } from './env-file';
+
+/**
+ * Configuration of the worker (and, for its Temporal half, of the CLI), read from the environment plus an
+ * optional `.env` file and validated with zod at start. An error names the variable and the rule and never
+ * contains a value, so a secret pasted into the wrong variable is not printed either.
+ */
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface TemporalTlsConfig {
+  serverName?: string;
+  serverRootCACertificate?: Buffer;
+  clientCertPair?: { crt: Buffer; key: Buffer };
+}
+
+/** How to reach Temporal; shared by the worker, the programmatic client and the CLI. */
+export interface TemporalConnectionConfig {
+  /** `host:port`. Default `localhost:7233`. */
+  address: string;
+  /** Default `default`. */
+  namespace: string;
+  /** Default `atlas-restore`. */
+  taskQueue: string;
+  /** Temporal Cloud API key; implies TLS. Secret. */
+  apiKey?: string;
+  /** TLS settings, or `undefined` for plain text. */
+  tls?: TemporalTlsConfig;
+}
+
+export type AtlasCredentialsConfig =
+  | { type: 'digest'; publicKey: string; privateKey: string }
+  | { type: 'serviceAccount'; clientId: string; clientSecret: string };
+
+export interface WorkerConfig {
+  temporal: TemporalConnectionConfig;
+  atlas: {
+    /** Default `https://cloud.mongodb.com`. */
+    baseUrl: string;
+    /** Default `v2`. */
+    apiVersion: 'v2' | 'v1.0';
+    credentials: AtlasCredentialsConfig;
+  };
+  /** Slots per worker process. A restore in the `restoring` phase holds one activity slot while it polls. */
+  concurrency: { maxConcurrentActivityTaskExecutions: number; maxConcurrentWorkflowTaskExecutions: number };
+  /** Server-side cap on activity starts per second for the whole task queue (all workers). */
+  taskQueueActivitiesPerSecond?: number;
+  /** Client-side Atlas request budget per project (groupId) in this process; `undefined` = unlimited. */
+  apiBudget?: { requestsPerSecond: number; burst: number };
+  /** Prometheus `/metrics` port of the SDK runtime; `undefined` = no exporter. */
+  metricsPort?: number;
+  /** Default `INFO`. */
+  logLevel: LogLevelName;
+  /** How long in-flight activities may finish after SIGINT/SIGTERM before they are cancelled. Default 30 s. */
+  shutdownGraceMs: number;
+  /** A pre-built workflow bundle to load instead of the one the build writes to `dist/`. */
+  workflowBundlePath?: string;
+}
+
+export const WORKER_DEFAULTS = {
+  address: 'localhost:7233',
+  namespace: 'default',
+  taskQueue: DEFAULT_TASK_QUEUE,
+  atlasBaseUrl: 'https://cloud.mongodb.com',
+  atlasApiVersion: 'v2',
+  maxConcurrentActivities: 500,
+  maxConcurrentWorkflowTasks: 40,
+  apiBudgetRps: 10,
+  apiBudgetBurst: 20,
+  logLevel: 'INFO',
+  shutdownGrace: '30s',
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Empty variables count as unset, the way shells and compose files usually mean them. */
+function unset(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() === '' ? undefined : value;
+}
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unset, schema.optional());
+
+const text = z.string().trim();
+/** Secrets are taken verbatim (no trimming: a trailing space may be part of a token) and only checked for shape. */
+const secret = z.string().refine((v) => !/[\r\n]/.test(v), 'must be a single line');
+
+const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+/** `host:port` with a port from 1 to 65535. */
+export function isHostPort(value: string): boolean {
+  const match = HOST_PORT.exec(value);
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
+}
+
+const integer = (min: number, max: number) =>
+  text
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+
+const positiveNumber = (rule: string, allowZero: boolean) =>
+  text
+    .regex(/^\d+(\.\d+)?$/, rule)
+    .transform(Number)
+    .refine((n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0), rule);
+
+/** Reads the file at validation time, so a wrong path stops the worker at start rather than at first use. */
+const readableFile = text.transform((file, ctx) => {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must name a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    });
+    return z.NEVER;
+  }
+});
+
+const booleanText = text.toLowerCase().pipe(z.enum(['true', 'false'], 'must be true or false'));
+
+const temporalFields = {
+  TEMPORAL_ADDRESS: optional(text.refine(isHostPort, 'must be host:port, e.g. localhost:7233')),
+  TEMPORAL_NAMESPACE: optional(
+    text.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
+      'must be letters, digits, ".", "_" or "-" (at most 255)',
+    ),
+  ),
+  TEMPORAL_TASK_QUEUE: optional(text.regex(/^\S{1,1000}$/, 'must be 1 to 1000 characters without spaces')),
+  TEMPORAL_API_KEY: optional(secret.refine((v) => !/\s/.test(v), 'must not contain whitespace')),
+  TEMPORAL_TLS: optional(booleanText),
+  TEMPORAL_TLS_CERT_PATH: optional(readableFile),
+  TEMPORAL_TLS_KEY_PATH: optional(readableFile),
+  TEMPORAL_TLS_CA_PATH: optional(readableFile),
+  TEMPORAL_TLS_SERVER_NAME: optional(text.regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')),
+};
+
+/**
+ * Rules across variables, checked on which variables are set (not on their values) so they are reported
+ * together with per-variable problems rather than after those are fixed.
+ */
+type Presence = (name: string) => boolean;
+
+function bothOrNeither(problems: string[], isSet: Presence, a: string, b: string): void {
+  if (isSet(a) !== isSet(b)) {
+    const [missing, given] = isSet(a) ? [b, a] : [a, b];
+    problems.push(`${missing}: must be set together with ${given}`);
+  }
+}
+
+function temporalCrossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const isSet: Presence = (name) => unset(env[name]) !== undefined;
+  bothOrNeither(problems, isSet, 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH');
+  if (
+    env.TEMPORAL_TLS?.trim().toLowerCase() === 'false' &&
+    (isSet('TEMPORAL_TLS_CERT_PATH') || isSet('TEMPORAL_API_KEY'))
+  ) {
+    problems.push(
+      'TEMPORAL_TLS: cannot be false with TEMPORAL_TLS_CERT_PATH or TEMPORAL_API_KEY (both need TLS)',
+    );
+  }
+  return problems;
+}
+
+function atlasCrossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const isSet: Presence = (name) => unset(env[name]) !== undefined;
+  bothOrNeither(problems, isSet, 'ATLAS_PUBLIC_KEY', 'ATLAS_PRIVATE_KEY');
+  bothOrNeither(problems, isSet, 'ATLAS_CLIENT_ID', 'ATLAS_CLIENT_SECRET');
+  const digest = isSet('ATLAS_PUBLIC_KEY') || isSet('ATLAS_PRIVATE_KEY');
+  const serviceAccount = isSet('ATLAS_CLIENT_ID') || isSet('ATLAS_CLIENT_SECRET');
+  if (digest && serviceAccount) {
+    problems.push(
+      'ATLAS_CLIENT_ID: set either ATLAS_PUBLIC_KEY + ATLAS_PRIVATE_KEY or ATLAS_CLIENT_ID + ATLAS_CLIENT_SECRET, not both',
+    );
+  } else if (!digest && !serviceAccount) {
+    problems.push(
+      'ATLAS_PUBLIC_KEY: Atlas credentials are required: set ATLAS_PUBLIC_KEY + ATLAS_PRIVATE_KEY (API key) or ATLAS_CLIENT_ID + ATLAS_CLIENT_SECRET (service account)',
+    );
+  }
+  return problems;
+}
+
+export const temporalEnvSchema = z.looseObject(temporalFields);
+
+export const workerEnvSchema = z.looseObject({
+  ...temporalFields,
+  ATLAS_BASE_URL: optional(
+    text.refine((value) => {
+      try {
+        const url = new URL(value);
+        return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password && !url.search;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL without credentials or query, e.g. https://cloud.mongodb.com'),
+  ),
+  ATLAS_API_VERSION: optional(text.pipe(z.enum(['v2', 'v1.0'], 'must be v2 or v1.0'))),
+  ATLAS_PUBLIC_KEY: optional(text.regex(/^[^\s:]+$/, 'must not contain whitespace or ":"')),
+  ATLAS_PRIVATE_KEY: optional(secret),
+  ATLAS_CLIENT_ID: optional(text.regex(/^[^\s:]+$/, 'must not contain whitespace or ":"')),
+  ATLAS_CLIENT_SECRET: optional(secret),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: optional(integer(1, 100_000)),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: optional(integer(2, 10_000)),
+  TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: optional(positiveNumber('must be a number > 0', false)),
+  ATLAS_API_BUDGET_RPS: optional(positiveNumber('must be a number >= 0 (0 turns the budget off)', true)),
+  ATLAS_API_BUDGET_BURST: optional(integer(1, 100_000)),
+  METRICS_PORT: optional(integer(1, 65_535)),
+  LOG_LEVEL: optional(text.toUpperCase().pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`))),
+  SHUTDOWN_GRACE: optional(
+    text
+      .transform((value) => parseDuration(value) ?? -1)
+      .refine((ms) => ms >= 0 && ms <= 3_600_000, 'must be a duration from 0s to 1h, e.g. 30s or 2m'),
+  ),
+  WORKFLOW_BUNDLE_PATH: optional(text.refine((file) => readable(file), 'must name a readable file')),
+});
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `VARIABLE: rule` per problem. zod's own messages are replaced everywhere a value could be echoed. */
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map(
+    (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(environment)'}: ${issue.message}`,
+  );
+}
+
+type TemporalEnv = z.output<typeof temporalEnvSchema>;
+
+function toTemporalConfig(env: TemporalEnv): TemporalConnectionConfig {
+  const config: TemporalConnectionConfig = {
+    address: env.TEMPORAL_ADDRESS ?? WORKER_DEFAULTS.address,
+    namespace: env.TEMPORAL_NAMESPACE ?? WORKER_DEFAULTS.namespace,
+    taskQueue: env.TEMPORAL_TASK_QUEUE ?? WORKER_DEFAULTS.taskQueue,
+  };
+  if (env.TEMPORAL_API_KEY !== undefined) config.apiKey = env.TEMPORAL_API_KEY;
+  const wantsTls =
+    env.TEMPORAL_TLS_CERT_PATH !== undefined ||
+    env.TEMPORAL_TLS_CA_PATH !== undefined ||
+    env.TEMPORAL_TLS_SERVER_NAME !== undefined ||
+    env.TEMPORAL_API_KEY !== undefined;
+  if (env.TEMPORAL_TLS === 'true' || (env.TEMPORAL_TLS === undefined && wantsTls)) {
+    const tls: TemporalTlsConfig = {};
+    if (env.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverName = env.TEMPORAL_TLS_SERVER_NAME;
+    if (env.TEMPORAL_TLS_CA_PATH !== undefined) tls.serverRootCACertificate = env.TEMPORAL_TLS_CA_PATH;
+    if (env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined) {
+      tls.clientCertPair = { crt: env.TEMPORAL_TLS_CERT_PATH, key: env.TEMPORAL_TLS_KEY_PATH };
+    }
+    config.tls = tls;
+  }
+  return config;
+}
+
+/** Only the Temporal half: what the CLI's client commands need (no Atlas credentials). */
+export function parseTemporalConfig(env: Record<string, string | undefined>): TemporalConnectionConfig {
+  const parsed = temporalEnvSchema.safeParse(env);
+  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...temporalCrossProblems(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return toTemporalConfig(parsed.data);
+}
+
+export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const parsed = workerEnvSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : problemsOf(parsed.error)),
+    ...temporalCrossProblems(env),
+    ...atlasCrossProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const credentials: AtlasCredentialsConfig =
+    e.ATLAS_PUBLIC_KEY !== undefined
+      ? { type: 'digest', publicKey: e.ATLAS_PUBLIC_KEY, privateKey: e.ATLAS_PRIVATE_KEY! }
+      : { type: 'serviceAccount', clientId: e.ATLAS_CLIENT_ID!, clientSecret: e.ATLAS_CLIENT_SECRET! };
+  const rps = e.ATLAS_API_BUDGET_RPS ?? WORKER_DEFAULTS.apiBudgetRps;
+  const config: WorkerConfig = {
+    temporal: toTemporalConfig(e),
+    atlas: {
+      baseUrl: (e.ATLAS_BASE_URL ?? WORKER_DEFAULTS.atlasBaseUrl).replace(/\/+$/, ''),
+      apiVersion: e.ATLAS_API_VERSION ?? WORKER_DEFAULTS.atlasApiVersion,
+      credentials,
+    },
+    concurrency: {
+      maxConcurrentActivityTaskExecutions:
+        e.WORKER_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions:
+        e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
+    },
+    logLevel: e.LOG_LEVEL ?? WORKER_DEFAULTS.logLevel,
+    shutdownGraceMs: e.SHUTDOWN_GRACE ?? parseDuration(WORKER_DEFAULTS.shutdownGrace)!,
+  };
+  if (e.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND !== undefined) {
+    config.taskQueueActivitiesPerSecond = e.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND;
+  }
+  if (rps > 0)
+    config.apiBudget = {
+      requestsPerSecond: rps,
+      burst: e.ATLAS_API_BUDGET_BURST ?? WORKER_DEFAULTS.apiBudgetBurst,
+    };
+  if (e.METRICS_PORT !== undefined) config.metricsPort = e.METRICS_PORT;
+  if (e.WORKFLOW_BUNDLE_PATH !== undefined) config.workflowBundlePath = e.WORKFLOW_BUNDLE_PATH;
+  return config;
+}
+
+/** `process.env` over `.env` (a variable set in the real environment wins), validated. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, envFilePath = '.env'): WorkerConfig {
+  return parseWorkerConfig(loadEnvironment(env, envFilePath));
+}
+
+export function loadTemporalConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  envFilePath = '.env',
+): TemporalConnectionConfig {
+  return parseTemporalConfig(loadEnvironment(env, envFilePath));
+}
+
+/** What the worker logs about its configuration at start: every setting, no secret. */
+export function describeWorkerConfig(config: WorkerConfig): Record<string, unknown> {
+  const { temporal, atlas } = config;
+  return {
+    temporal: {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      auth: temporal.apiKey ? 'api-key' : temporal.tls?.clientCertPair ? 'mtls' : 'none',
+      tls: temporal.tls !== undefined,
+    },
+    atlas: {
+      baseUrl: atlas.baseUrl,
+      apiVersion: atlas.apiVersion,
+      auth: atlas.credentials.type,
+      // The public half identifies the key in Atlas' access logs; it is not a secret.
+      principal:
+        atlas.credentials.type === 'digest' ? atlas.credentials.publicKey : atlas.credentials.clientId,
+    },
+    concurrency: config.concurrency,
+    taskQueueActivitiesPerSecond: config.taskQueueActivitiesPerSecond ?? null,
+    apiBudget: config.apiBudget ?? 'unlimited',
+    metricsPort: config.metricsPort ?? null,
+    logLevel: config.logLevel,
+    shutdownGrace: formatDuration(config.shutdownGraceMs),
+  };
+}
