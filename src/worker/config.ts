@@ -13,8 +13,9 @@ import { loadEnvironment } from './env-file';
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
+/** Same fields as the SDK's `TLSConfig`, so it goes to `Connection` and `NativeConnection` as it is. */
 export interface TemporalTlsConfig {
-  serverName?: string;
+  serverNameOverride?: string;
   serverRootCACertificate?: Buffer;
   clientCertPair?: { crt: Buffer; key: Buffer };
 }
@@ -257,7 +258,7 @@ function toTemporalConfig(env: TemporalEnv): TemporalConnectionConfig {
     env.TEMPORAL_API_KEY !== undefined;
   if (env.TEMPORAL_TLS === 'true' || (env.TEMPORAL_TLS === undefined && wantsTls)) {
     const tls: TemporalTlsConfig = {};
-    if (env.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverName = env.TEMPORAL_TLS_SERVER_NAME;
+    if (env.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverNameOverride = env.TEMPORAL_TLS_SERVER_NAME;
     if (env.TEMPORAL_TLS_CA_PATH !== undefined) tls.serverRootCACertificate = env.TEMPORAL_TLS_CA_PATH;
     if (env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined) {
       tls.clientCertPair = { crt: env.TEMPORAL_TLS_CERT_PATH, key: env.TEMPORAL_TLS_KEY_PATH };
@@ -356,4 +357,16 @@ export function describeWorkerConfig(config: WorkerConfig): Record<string, unkno
     logLevel: config.logLevel,
     shutdownGrace: formatDuration(config.shutdownGraceMs),
   };
+}
+
+/** Options for `Connection.connect` and `NativeConnection.connect` (both take the same three). */
+export function temporalConnectionOptions(config: TemporalConnectionConfig): {
+  address: string;
+  tls?: TemporalTlsConfig;
+  apiKey?: string;
+} {
+  const options: { address: string; tls?: TemporalTlsConfig; apiKey?: string } = { address: config.address };
+  if (config.tls) options.tls = config.tls;
+  if (config.apiKey !== undefined) options.apiKey = config.apiKey;
+  return options;
 }

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
+
+/**
+ * The workflow bundle is built once by `npm run build` (webpack + swc take seconds and hundreds of MB),
+ * not at every worker start. `Worker.create` then loads it as plain code (temporal-notes.md §6.1).
+ */
+
+/** Where `npm run build` writes the bundle: `dist/workflow-bundle.js`, beside the compiled `dist/src`. */
+export const BUNDLE_FILE = path.resolve(__dirname, '..', '..', 'workflow-bundle.js');
+
+/** The workflow entry point next to this file: `src/workflows/index.ts` in development, `dist/src/workflows/index.js` when built. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
+
+/** True when this module runs as TypeScript source (tsx, tests), false from `dist/`. */
+export const RUNNING_FROM_SOURCE = path.extname(__filename) === '.ts';
+
+export async function buildWorkflowBundle(outFile: string = BUNDLE_FILE, logger?: Logger): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS_PATH), logger });
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, code);
+  return outFile;
+}
+
+export class WorkflowBundleMissingError extends Error {
+  override readonly name = 'WorkflowBundleMissingError';
+}
+
+/**
+ * Which workflow code a worker loads: an explicit bundle file, else the build's bundle, else (only when
+ * running from source) the workflows folder, bundled at start, which `log` says so nobody ships it by mistake.
+ */
+export function workflowSource(
+  explicitBundle: string | undefined,
+  log: (message: string, meta?: Record<string, unknown>) => void,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (explicitBundle) return { workflowBundle: { codePath: path.resolve(explicitBundle) } };
+  if (!RUNNING_FROM_SOURCE) {
+    if (!existsSync(BUNDLE_FILE)) {
+      throw new WorkflowBundleMissingError(
+        `the pre-built workflow bundle ${path.relative(process.cwd(), BUNDLE_FILE) || BUNDLE_FILE} is missing: run "npm run build", or set WORKFLOW_BUNDLE_PATH`,
+      );
+    }
+    return { workflowBundle: { codePath: BUNDLE_FILE } };
+  }
+  log(
+    'no pre-built workflow bundle: bundling the workflows at start (development only; production runs "npm run build")',
+    {
+      workflowsPath: path.relative(process.cwd(), WORKFLOWS_PATH),
+    },
+  );
+  return { workflowsPath: require.resolve(WORKFLOWS_PATH) };
+}
+
+if (require.main === module) {
+  const out = process.argv[2] ?? BUNDLE_FILE;
+  const started = Date.now();
+  buildWorkflowBundle(out).then(
+    (file) =>
+      console.log(
+        `workflow bundle written to ${path.relative(process.cwd(), file)} in ${Date.now() - started} ms`,
+      ),
+    (error: unknown) => {
+      console.error(`workflow bundle failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,150 @@
+import {
+  makeTelemetryFilterString,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type Logger,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AtlasBackupApi } from '../atlas/api';
+import { createAtlasClient } from '../atlas/client';
+import { createBackupApi } from '../atlas/deployments';
+import { withApiBudget } from './budget';
+import { workflowSource } from './bundle';
+import { describeWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';
+import { createJsonLogger } from './logging';
+
+export interface RuntimeSetup {
+  logLevel: LogLevel;
+  metricsPort?: number;
+  /** Where JSON log lines go. Default: stdout. */
+  write?: (line: string) => void;
+}
+
+/**
+ * Installs the SDK runtime (logger, Prometheus exporter). It is a process-wide singleton that must exist
+ * before any NativeConnection; a second call keeps the first runtime and returns false.
+ * Signals are left to `runWorker`, which logs them and applies the grace time.
+ */
+export function installRuntime(setup: RuntimeSetup): boolean {
+  if (Runtime._instance !== undefined) return false;
+  const logger = createJsonLogger(setup.logLevel, setup.write);
+  Runtime.install({
+    logger,
+    shutdownSignals: [],
+    telemetryOptions: {
+      // Core's own lines go through the same JSON logger instead of straight to the console.
+      logging: { filter: makeTelemetryFilterString({ core: setup.logLevel, other: 'WARN' }), forward: {} },
+      ...(setup.metricsPort !== undefined
+        ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${setup.metricsPort}` } } }
+        : {}),
+    },
+  });
+  return true;
+}
+
+/** The Atlas API the activities call: the real client, behind the per-project budget if one is set. */
+export function createAtlasApi(config: WorkerConfig): AtlasBackupApi {
+  const { baseUrl, apiVersion, credentials } = config.atlas;
+  const client = createAtlasClient({
+    baseUrl,
+    apiVersion,
+    credentials:
+      credentials.type === 'digest'
+        ? { type: 'digest', publicKey: credentials.publicKey, privateKey: credentials.privateKey }
+        : { type: 'serviceAccount', clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+  });
+  const api = createBackupApi(client);
+  return config.apiBudget ? withApiBudget(api, config.apiBudget) : api;
+}
+
+export interface RestoreWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  /** Closes the connection if this module opened it. Call after `worker.run()` settles. */
+  close(): Promise<void>;
+}
+
+export interface CreateRestoreWorkerOptions {
+  /** Reuse a connection (the caller closes it). Default: connect with the config's Temporal settings. */
+  connection?: NativeConnection;
+  /** Replace the Atlas API (tests, the demo). Default: `createAtlasApi(config)`. */
+  atlas?: AtlasBackupApi;
+  /** Anything else for Worker.create. */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export async function createRestoreWorker(
+  config: WorkerConfig,
+  options: CreateRestoreWorkerOptions = {},
+): Promise<RestoreWorker> {
+  const logger: Logger = Runtime.instance().logger;
+  const source = workflowSource(config.workflowBundlePath, (message, meta) => logger.warn(message, meta));
+  const ownConnection = options.connection === undefined;
+  const connection =
+    options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...source,
+      activities: createActivities({ atlas: options.atlas ?? createAtlasApi(config) }),
+      maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: config.concurrency.maxConcurrentWorkflowTaskExecutions,
+      ...(config.taskQueueActivitiesPerSecond !== undefined
+        ? { maxTaskQueueActivitiesPerSecond: config.taskQueueActivitiesPerSecond }
+        : {}),
+      shutdownGraceTime: config.shutdownGraceMs,
+      // Past the grace time activities are cancelled; this bounds how long they may take to notice.
+      shutdownForceTime: config.shutdownGraceMs + 15_000,
+      ...options.workerOptions,
+    });
+    return { worker, connection, close: async () => (ownConnection ? connection.close() : undefined) };
+  } catch (error) {
+    if (ownConnection) await connection.close();
+    throw error;
+  }
+}
+
+export interface RunWorkerOptions {
+  /** Signals that start a graceful shutdown. Default SIGINT and SIGTERM. */
+  shutdownSignals?: NodeJS.Signals[];
+  /** Called once the worker is created and about to poll. */
+  onReady?: (worker: Worker) => void;
+}
+
+/**
+ * The `atlas-restore worker` process: runtime, connection, worker; on SIGINT/SIGTERM stops polling, lets
+ * in-flight activities finish for the grace time (longer ones are cancelled and resume elsewhere from
+ * their heartbeat), then closes the connection. Resolves when the worker has drained.
+ */
+export async function runWorker(config: WorkerConfig, options: RunWorkerOptions = {}): Promise<void> {
+  installRuntime({ logLevel: config.logLevel, metricsPort: config.metricsPort });
+  const logger = Runtime.instance().logger;
+  logger.info('atlas-restore worker starting', { config: describeWorkerConfig(config) });
+  const { worker, close } = await createRestoreWorker(config);
+  const signals = options.shutdownSignals ?? ['SIGINT', 'SIGTERM'];
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info('shutdown requested: no new tasks; in-flight activities get the grace time', {
+      signal,
+      graceMs: config.shutdownGraceMs,
+    });
+    worker.shutdown();
+  };
+  for (const signal of signals) process.once(signal, onSignal);
+  try {
+    options.onReady?.(worker);
+    logger.info('worker polling', {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+    });
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+    await close();
+  }
+}
