@@ -9,7 +9,8 @@ export type AtlasErrorKind =
   | 'schema' // a 2xx body that does not match our schema
   | 'malformed' // a body that is not JSON at all
   | 'auth' // credentials rejected or token endpoint refused
-  | 'unsupported'; // an operation the deployment kind does not have (e.g. cancel on serverless)
+  | 'unsupported' // an operation the deployment kind does not have (e.g. cancel on serverless)
+  | 'invalid_request'; // our own request failed its schema, so nothing was sent
 
 /**
  * Whether a status is worth retrying: 5xx, 429 and 408 yes; every other 4xx (400, 401, 403, 404, 405, 409,
@@ -29,6 +30,8 @@ export interface AtlasApiErrorInit {
   retryable: boolean;
   retryAfterMs?: number;
   rateLimit?: { limit?: number; remaining?: number };
+  /** What the person reading the message should do about it; appended to the message only. */
+  hint?: string;
   cause?: unknown;
 }
 
@@ -78,5 +81,6 @@ function describe(init: AtlasApiErrorInit): string {
   const status = init.status !== undefined ? ` failed with HTTP ${init.status}` : ` failed (${init.kind})`;
   const code = init.errorCode ? ` ${init.errorCode}` : '';
   const detail = init.detail ? `: ${init.detail}` : '';
-  return `${head}${status}${code}${detail}`;
+  const hint = init.hint ? `. ${init.hint}` : '';
+  return `${head}${status}${code}${detail}${hint}`;
 }

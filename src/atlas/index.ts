@@ -1,0 +1,42 @@
+/** The Atlas Admin API client: what the activities, the worker and the CLI may rely on. */
+export type { AtlasBackupApi, CallOptions, DeploymentRef, DeploymentView, PageRequest } from './api';
+export {
+  createAtlasClient,
+  DEFAULT_ATLAS_BASE_URL,
+  paginate,
+  type AtlasApiVersion,
+  type AtlasCall,
+  type AtlasClient,
+  type AtlasClientConfig,
+  type AtlasCredentials,
+  type DeploymentOperations,
+  type DeploymentTarget,
+} from './client';
+export {
+  clusterDescriptor,
+  createBackupApi,
+  DEPLOYMENT_DESCRIPTORS,
+  descriptorOf,
+  serverlessDescriptor,
+  SERVERLESS_SUNSET_DATE,
+  type DeploymentDescriptor,
+  type DeploymentRecord,
+} from './deployments';
+export { AtlasApiError, isRetryableStatus, type AtlasApiErrorInit, type AtlasErrorKind } from './errors';
+export {
+  DEFAULT_TIMEOUTS,
+  errorFromResponse,
+  parseRetryAfter,
+  rateLimitFromHeaders,
+  retryAfterFromHeaders,
+  type AtlasTimeouts,
+  type RawResponse,
+} from './http';
+export {
+  computeDigestResponse,
+  digestAuthorization,
+  parseDigestChallenge,
+  type DigestChallenge,
+} from './auth/digest';
+export { clearServiceAccountTokenCache, type ServiceAccountOptions } from './auth/service-account';
+export * from './schemas';
