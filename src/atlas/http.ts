@@ -184,6 +184,8 @@ export function parseRetryAfter(
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP-date names its day and month; this keeps numbers like "-5" away from Date.parse's leniency.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   const serverNow = dateHeader !== undefined ? Date.parse(dateHeader) : Number.NaN;
