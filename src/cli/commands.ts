@@ -416,6 +416,15 @@ export function formatStatus(info: RestoreInfo, now = Date.now()): string[] {
     `${info.startTime} (${elapsedSince(info.startTime, info.closeTime ? Date.parse(info.closeTime) : now)} ${info.closeTime ? 'total' : 'ago'})`,
   );
   if (info.closeTime) row('closed', info.closeTime);
+  if (info.polling) {
+    const p = info.polling;
+    const parts = [`${p.polls ?? 0} polls`];
+    if (p.jobState) parts.push(`job ${p.jobState}`);
+    if (p.lastPolledAt) parts.push(`last ${p.lastPolledAt}`);
+    if (p.nextPollAt) parts.push(`next ${p.nextPollAt}`);
+    if (p.lastError) parts.push(`last error: ${p.lastError}`);
+    row('live', `${parts.join(', ')} (${p.activityType}, attempt ${p.attempt})`);
+  }
   for (const p of info.progress ?? []) {
     const beat = p.lastHeartbeatAt ? `, last heartbeat ${p.lastHeartbeatAt}` : '';
     const failure = p.lastFailure ? `, previous attempt: ${p.lastFailure}` : '';

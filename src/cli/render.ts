@@ -22,8 +22,14 @@ export function elapsedSince(iso: string, now = Date.now()): string {
   return formatDuration(Math.max(0, now - Date.parse(iso)));
 }
 
+/** The freshest count: the polling activity's heartbeat during a window, else the status query's. */
 function pollCount(info: RestoreInfo): number | undefined {
-  return info.status?.polls;
+  const counts = [info.status?.polls, info.polling?.polls].filter((n): n is number => n !== undefined);
+  return counts.length > 0 ? Math.max(...counts) : undefined;
+}
+
+function jobState(info: RestoreInfo): string | undefined {
+  return info.polling?.jobState ?? info.status?.jobState;
 }
 
 /** One line: phase, job, its state, polls, elapsed — what a person watching a restore wants at a glance. */
@@ -34,7 +40,8 @@ export function progressLine(info: RestoreInfo, now = Date.now()): string {
   const polls = pollCount(info);
   if (polls !== undefined) parts.push(`${polls} poll${polls === 1 ? '' : 's'}`);
   parts.push(`elapsed ${elapsedSince(info.startTime, info.closeTime ? Date.parse(info.closeTime) : now)}`);
-  if (info.status?.lastError) parts.push(`last error: ${info.status.lastError}`);
+  const lastError = info.polling?.lastError ?? info.status?.lastError;
+  if (lastError) parts.push(`last error: ${lastError}`);
   return parts.join(' · ');
 }
 
@@ -98,10 +105,18 @@ export async function followRestore(
   };
   while (!signal?.aborted) {
     const info = await restores.getRestore(workflowId);
-    const key = [info.phase, info.restoreJobId, info.status?.jobState, info.executionStatus].join('|');
+    const key = [info.phase, info.restoreJobId, jobState(info), info.executionStatus].join('|');
     if (json) {
-      const { runId, phase, executionStatus, status } = info;
-      const event = JSON.stringify({ type: 'progress', workflowId, runId, phase, executionStatus, status });
+      const { runId, phase, executionStatus, status, polling } = info;
+      const event = JSON.stringify({
+        type: 'progress',
+        workflowId,
+        runId,
+        phase,
+        executionStatus,
+        status,
+        polling,
+      });
       if (event !== lastKey) output.out(event);
       lastKey = event;
     } else if (output.tty) {

@@ -102,6 +102,22 @@ export interface RestoreProgress {
   lastFailure?: string;
 }
 
+/**
+ * The live view of the poll in flight, from the polling activity's last heartbeat: fresher than the status
+ * query, which the workflow updates once per progress window. Heartbeats reach the server throttled
+ * (at most every ~0.8 × the heartbeat timeout), so this lags by seconds, not minutes.
+ */
+export interface PollingProgress {
+  activityType: string;
+  attempt: number;
+  polls?: number;
+  jobState?: string;
+  lastPolledAt?: string;
+  /** When the next poll is due (ISO-8601). */
+  nextPollAt?: string;
+  lastError?: string;
+}
+
 export interface RestoreInfo {
   workflowId: string;
   runId: string;
@@ -118,6 +134,8 @@ export interface RestoreInfo {
   /** Why the status query gave no answer (no worker polling, workflow gone from the cache, ...). */
   statusError?: string;
   progress?: RestoreProgress[];
+  /** While a polling activity runs: its live counters (see `PollingProgress`). */
+  polling?: PollingProgress;
   summary?: string;
 }
 
@@ -174,6 +192,24 @@ export interface RestoreListRow {
   target?: string;
   phase?: string;
   restoreJobId?: string;
+}
+
+/** Reads the counters a polling activity heartbeats; anything else in the details is ignored. */
+export function pollingProgressOf(progress: RestoreProgress): PollingProgress | undefined {
+  const details = progress.details;
+  if (details === null || typeof details !== 'object') return undefined;
+  const d = details as Record<string, unknown>;
+  if (typeof d.polls !== 'number') return undefined;
+  const polling: PollingProgress = {
+    activityType: progress.activityType,
+    attempt: progress.attempt,
+    polls: d.polls,
+  };
+  if (typeof d.jobState === 'string') polling.jobState = d.jobState;
+  if (typeof d.lastPolledAt === 'string') polling.lastPolledAt = d.lastPolledAt;
+  if (typeof d.nextPollAt === 'number') polling.nextPollAt = new Date(d.nextPollAt).toISOString();
+  if (typeof d.lastError === 'string') polling.lastError = d.lastError;
+  return polling;
 }
 
 const FAILURE_OUTCOME: Record<string, RestoreOutcomeKind> = {
@@ -433,6 +469,8 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
       if (info.executionStatus === 'running') {
         const progress = await progressOf(description.raw);
         if (progress.length > 0) info.progress = progress;
+        const polling = progress.map(pollingProgressOf).find((p) => p !== undefined);
+        if (polling) info.polling = polling;
       }
       return info;
     },
