@@ -1,0 +1,173 @@
+import { Context } from '@temporalio/activity';
+import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
+import type { RestoreJob, Snapshot } from '../atlas/schemas';
+import type { AtlasRestoreJob } from '../common/contract';
+import { deriveRestoreJobState, isTerminalRestoreJobState } from '../common/restore-job-state';
+import { callAtlas } from './failures';
+import { pollLoop } from './polling';
+import { matchesRestoreJob } from './restore-jobs';
+import type {
+  DeploymentState,
+  IdleWaitInput,
+  IdleWaitProgress,
+  IdleWaitResult,
+  RestoreJobCreateBody,
+  RestoreJobMatch,
+  RestoreWaitInput,
+  RestoreWaitProgress,
+  RestoreWaitResult,
+  SnapshotSummary,
+} from './types';
+
+export type * from './types';
+
+/** Real time one call of a waiting activity keeps polling before it hands its progress to the workflow. */
+export const DEFAULT_PROGRESS_WINDOW_MS = 5 * 60_000;
+
+/** Atlas' maximum page size (atlas-api.md §5): one request covers almost every source. */
+const PAGE_SIZE = 500;
+
+export interface ActivityDeps {
+  /** The Atlas API, with its credentials; they stay in the worker and never reach an activity's input or output. */
+  atlas: AtlasBackupApi;
+  /**
+   * How long (real time) `waitForDeploymentIdle` and `waitForRestoreJob` poll in one call before returning
+   * their progress, so the workflow's status query, search attributes and details stay current and its
+   * history grows by one activity per window. Default 5 minutes.
+   */
+  progressWindowMs?: number;
+}
+
+/**
+ * The restore activities: one per Atlas call, thin (call the API, map its error to a Temporal failure),
+ * plus two long-running, heartbeating waits whose polls cost no history events.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const { atlas } = deps;
+  const windowMs = deps.progressWindowMs ?? DEFAULT_PROGRESS_WINDOW_MS;
+  const signal = () => Context.current().cancellationSignal;
+
+  async function allPages<T>(list: (pageNum: number, signal: AbortSignal) => Promise<{ results: T[] }>): Promise<T[]> {
+    const s = signal();
+    const items: T[] = [];
+    for (let pageNum = 1; ; pageNum++) {
+      const page = await callAtlas(s, () => list(pageNum, s));
+      items.push(...page.results);
+      if (page.results.length < PAGE_SIZE) return items;
+    }
+  }
+
+  return {
+    async getDeployment(ref: DeploymentRef): Promise<DeploymentState> {
+      const s = signal();
+      return deploymentState(await callAtlas(s, () => atlas.getDeployment(ref, { signal: s })));
+    },
+
+    async setContinuousBackup(ref: DeploymentRef, enabled: boolean): Promise<DeploymentState> {
+      const s = signal();
+      return deploymentState(await callAtlas(s, () => atlas.setContinuousBackup(ref, enabled, { signal: s })));
+    },
+
+    async getSnapshot(ref: DeploymentRef, snapshotId: string): Promise<SnapshotSummary> {
+      const s = signal();
+      return snapshotSummary(await callAtlas(s, () => atlas.getSnapshot(ref, snapshotId, { signal: s })));
+    },
+
+    /** The newest `completed` snapshot, or null. Reads every page rather than trusting the list order. */
+    async findLatestCompletedSnapshot(ref: DeploymentRef): Promise<SnapshotSummary | null> {
+      const snapshots = await allPages((pageNum, s) =>
+        atlas.listSnapshots(ref, { pageNum, itemsPerPage: PAGE_SIZE }, { signal: s }),
+      );
+      let latest: Snapshot | undefined;
+      for (const snapshot of snapshots) {
+        if (snapshot.status !== 'completed') continue;
+        if (!latest || (snapshot.createdAt ?? '') > (latest.createdAt ?? '')) latest = snapshot;
+      }
+      return latest ? snapshotSummary(latest) : null;
+    },
+
+    /**
+     * The restore job this submission already created, if any: called before every POST and after every
+     * ambiguous POST failure, so a lost response never leads to a second job.
+     */
+    async findRestoreJob(ref: DeploymentRef, match: RestoreJobMatch): Promise<AtlasRestoreJob | null> {
+      const jobs = await allPages((pageNum, s) =>
+        atlas.listRestoreJobs(ref, { pageNum, itemsPerPage: PAGE_SIZE }, { signal: s }),
+      );
+      const found = jobs.filter((job) => matchesRestoreJob(job, match));
+      // Newest first: if a retry ever slipped through, the latest job is the one still worth watching.
+      found.sort((a, b) => (a.id < b.id ? 1 : -1));
+      return found[0] ?? null;
+    },
+
+    /** Exactly one POST per call: the workflow schedules it with a single attempt and decides what follows. */
+    async createRestoreJob(ref: DeploymentRef, body: RestoreJobCreateBody): Promise<AtlasRestoreJob> {
+      const s = signal();
+      return await callAtlas<RestoreJob>(s, () => atlas.createRestoreJob(ref, body, { signal: s }));
+    },
+
+    async cancelRestoreJob(ref: DeploymentRef, restoreJobId: string): Promise<void> {
+      const s = signal();
+      await callAtlas(s, () => atlas.cancelRestoreJob(ref, restoreJobId, { signal: s }));
+    },
+
+    /**
+     * Polls the deployment until it is IDLE with the expected continuous-backup value. IDLE is believed
+     * only after another state was seen since the change, or after `settleMs` of IDLE: right after a PATCH
+     * Atlas can still read IDLE before the update begins.
+     */
+    async waitForDeploymentIdle(input: IdleWaitInput): Promise<IdleWaitResult> {
+      const result = await pollLoop<Extract<IdleWaitResult, { deployment: DeploymentState }>, IdleWaitProgress>({
+        schedule: input.schedule,
+        progress: input.progress,
+        windowMs,
+        async poll(progress, s) {
+          const deployment = deploymentState(await atlas.getDeployment(input.deployment, { signal: s }));
+          const next: IdleWaitProgress = {
+            ...progress,
+            sawNonIdle: progress.sawNonIdle || deployment.stateName !== 'IDLE',
+            last: deployment,
+          };
+          if (deployment.stateName !== 'IDLE') return { progress: next };
+          if (!next.sawNonIdle && Date.now() - input.changedAt < input.settleMs) return { progress: next };
+          const applied = deployment.continuousBackupEnabled === input.expectContinuousBackup;
+          return { progress: next, done: { outcome: applied ? 'idle' : 'not_applied', deployment, progress: next } };
+        },
+      });
+      return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
+    },
+
+    /** Polls a restore job until a terminal state (atlas-api.md §4), its `expiresAt`, the deadline or the window's end. */
+    async waitForRestoreJob(input: RestoreWaitInput): Promise<RestoreWaitResult> {
+      type Ended = Extract<RestoreWaitResult, { job: AtlasRestoreJob }>;
+      const result = await pollLoop<Ended, RestoreWaitProgress>({
+        schedule: input.schedule,
+        progress: input.progress,
+        windowMs,
+        async poll(progress, s) {
+          const job = await atlas.getRestoreJob(input.deployment, input.restoreJobId, { signal: s });
+          const state = deriveRestoreJobState(job);
+          const next: RestoreWaitProgress = { ...progress, lastJob: job, jobState: state };
+          if (isTerminalRestoreJobState(state)) return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };
+          const expiresAt = typeof job.expiresAt === 'string' ? Date.parse(job.expiresAt) : Number.NaN;
+          if (Date.now() >= expiresAt) return { progress: next, done: { outcome: 'expires_at_passed', job, progress: next } };
+          return { progress: next };
+        },
+      });
+      return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
+    },
+  };
+}
+
+export type RestoreActivities = ReturnType<typeof createActivities>;
+
+function deploymentState(view: DeploymentView): DeploymentState {
+  const { kind, groupId, name, stateName, continuousBackupEnabled } = view;
+  return { kind, groupId, name, stateName, continuousBackupEnabled };
+}
+
+function snapshotSummary(snapshot: Snapshot): SnapshotSummary {
+  const summary: SnapshotSummary = { id: snapshot.id, status: snapshot.status };
+  if (snapshot.createdAt) summary.createdAt = snapshot.createdAt;
+  return summary;
+}

@@ -1,0 +1,118 @@
+/**
+ * What crosses the activity boundary, in both directions. Everything here lands in workflow history, so it
+ * is plain data: never a credential, never a header, never a raw HTTP body beyond the Atlas object itself.
+ * Workflow code imports this module as types only.
+ */
+import type { DeploymentRef } from '../atlas/api';
+import type { AtlasRestoreJob } from '../common/contract';
+import type { DeploymentKind } from '../common/deployment-kinds';
+import type { RestoreJobState } from '../common/restore-job-state';
+
+export type { DeploymentRef };
+
+/** The part of a deployment description the workflow decides on. */
+export interface DeploymentState {
+  kind: DeploymentKind;
+  groupId: string;
+  name: string;
+  /** `IDLE`, `UPDATING`, ... as Atlas reports it. */
+  stateName: string;
+  continuousBackupEnabled: boolean;
+}
+
+export interface SnapshotSummary {
+  id: string;
+  /** `queued`, `inProgress`, `completed` or `failed`. */
+  status: string;
+  createdAt?: string;
+}
+
+/** The restore jobs a submission may adopt: the same restore, created by this workflow's own POST. */
+export interface RestoreJobMatch {
+  deliveryType: 'automated' | 'pointInTime';
+  snapshotId?: string;
+  pointInTimeUtcSeconds?: number;
+  targetClusterName: string;
+  targetGroupId: string;
+  /** Jobs whose id embeds an earlier creation second were not created by this workflow. */
+  createdAtOrAfterSeconds: number;
+}
+
+/** Create body for serverless and dedicated restore jobs (validated again by the Atlas client). */
+export interface RestoreJobCreateBody {
+  deliveryType: 'automated' | 'pointInTime';
+  snapshotId?: string;
+  pointInTimeUTCSeconds?: number;
+  targetClusterName: string;
+  targetGroupId: string;
+}
+
+/** When to poll. Times are epoch milliseconds; intervals milliseconds. */
+export interface PollSchedule {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  /** Polling stops with outcome `deadline` once this passes. */
+  deadlineAt: number;
+}
+
+/**
+ * Where a polling loop stands. Heartbeated after every poll, returned at the end of every progress window
+ * and handed back on the next call, so a retry or a new window resumes instead of starting over.
+ */
+export interface PollProgress {
+  /** Polls made so far (successful or not). */
+  polls: number;
+  /** Current backoff interval. */
+  intervalMs: number;
+  /** Not before this (backoff or Retry-After). */
+  nextPollAt: number;
+  lastPolledAt?: string;
+  /** The last failed poll, while polls keep failing; cleared by a successful one. */
+  lastError?: string;
+  consecutiveErrors: number;
+}
+
+export interface IdleWaitProgress extends PollProgress {
+  /** A state other than IDLE was seen since the change: the update really began. */
+  sawNonIdle: boolean;
+  last?: DeploymentState;
+}
+
+export interface IdleWaitInput {
+  deployment: DeploymentRef;
+  /** The continuous-backup value the change set; the wait is over only once the description shows it. */
+  expectContinuousBackup: boolean;
+  /** When the change was accepted (epoch ms). */
+  changedAt: number;
+  /**
+   * How long a deployment must keep reading IDLE after the change, when it was never seen in another
+   * state, before that IDLE is believed (the IDLE-before-UPDATING trap).
+   */
+  settleMs: number;
+  schedule: PollSchedule;
+  progress: IdleWaitProgress;
+}
+
+export type IdleWaitResult =
+  | { outcome: 'idle'; deployment: DeploymentState; progress: IdleWaitProgress }
+  /** The deployment settled in IDLE without showing the change (Flex-backed serverless instances ignore it). */
+  | { outcome: 'not_applied'; deployment: DeploymentState; progress: IdleWaitProgress }
+  | { outcome: 'window' | 'deadline'; progress: IdleWaitProgress };
+
+export interface RestoreWaitProgress extends PollProgress {
+  lastJob?: AtlasRestoreJob;
+  jobState?: RestoreJobState;
+}
+
+export interface RestoreWaitInput {
+  deployment: DeploymentRef;
+  restoreJobId: string;
+  schedule: PollSchedule;
+  progress: RestoreWaitProgress;
+}
+
+export type RestoreWaitResult =
+  | { outcome: 'terminal'; job: AtlasRestoreJob; state: RestoreJobState; progress: RestoreWaitProgress }
+  /** The job's own `expiresAt` passed while Atlas still reported it in progress. */
+  | { outcome: 'expires_at_passed'; job: AtlasRestoreJob; progress: RestoreWaitProgress }
+  | { outcome: 'window' | 'deadline'; progress: RestoreWaitProgress };

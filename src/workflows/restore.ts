@@ -1,0 +1,569 @@
+/**
+ * The `restoreSnapshot` workflow (issue 4): validate, make sure continuous backup is on, pick the snapshot,
+ * submit the Atlas restore job exactly once, and watch it until it ends, the deadline passes or someone
+ * cancels. Deterministic code only: Atlas is reached through activities, imported here as types.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type {
+  DeploymentRef,
+  DeploymentState,
+  IdleWaitProgress,
+  PollProgress,
+  RestoreActivities,
+  RestoreJobCreateBody,
+  RestoreJobMatch,
+  RestoreWaitProgress,
+} from '../activities';
+import {
+  ATLAS_API_ERROR_TYPE,
+  RestoreFailureType,
+  STATUS_QUERY_NAME,
+  searchAttributes,
+  type AtlasErrorInfo,
+  type AtlasRestoreJob,
+  type RestoreFailureDetails,
+  type RestorePhase,
+  type RestoreResult,
+  type RestoreStatus,
+} from '../common/contract';
+import { DEPLOYMENT_KIND_LABEL } from '../common/deployment-kinds';
+import { formatDuration, parseDuration } from '../common/duration';
+import { parseRestoreRequest, type RestoreRequest, type RestoreRequestInput } from '../common/restore-request';
+
+export const statusQuery = defineQuery<RestoreStatus>(STATUS_QUERY_NAME);
+
+/**
+ * What the next run needs when the restoring phase continues as new (history stays bounded however long
+ * the restore runs). Only that phase continues: the earlier ones are short and bounded.
+ */
+export interface RestoreContinuation {
+  startedAt: string;
+  submittedAt: string;
+  restoreJobId: string;
+  snapshotId?: string;
+  pointInTimeUtcSeconds?: number;
+  continuousBackup: { wasEnabled: boolean; changed: boolean };
+  /** Status polls made before the restoring phase (waiting for IDLE). */
+  earlierPolls: number;
+  progress: RestoreWaitProgress;
+}
+
+/** Serverless continuous backup keeps 72 hours of point-in-time history (atlas-api.md §6). */
+const SERVERLESS_PIT_WINDOW_SECONDS = 72 * 3600;
+/**
+ * Atlas' clock and Temporal's may disagree a little; a job whose id says it was created up to this long
+ * before the workflow began is still taken as this workflow's own.
+ */
+const CLOCK_SKEW_ALLOWANCE_SECONDS = 60;
+/** POST attempts before submission gives up (each after a fresh look for the job it may have created). */
+const SUBMIT_ATTEMPTS = 8;
+/** How long a deployment may stay busy after the backup change before the restore gives up (Terraform's figure). */
+const IDLE_WAIT_LIMIT_MS = 3 * 3_600_000;
+/** Without a sighting of UPDATING, IDLE after a change is believed only after this long (and two max intervals). */
+const MIN_IDLE_SETTLE_MS = 30_000;
+/**
+ * Servers before 1.20 never suggest continuing as new; this bound keeps such runs well under the 10,240-event
+ * warning. Newer servers suggest it at 4,096 events.
+ */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
+
+/**
+ * Thin Atlas calls take seconds. Transient failures are retried by Temporal: a 429 waits its Retry-After
+ * (the activity sets nextRetryDelay), others back off to a minute; eight attempts span about four minutes.
+ */
+const atlas = proxyActivities<RestoreActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+});
+
+/**
+ * The POST is never retried blindly: a lost response may hide a created job. The workflow looks for that
+ * job and decides whether to POST again.
+ */
+const { createRestoreJob } = proxyActivities<RestoreActivities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * The waits poll inside one activity and report every progress window (5 minutes by default). A killed
+ * worker is noticed after 20 s without a heartbeat and the wait resumes on another worker from its last
+ * heartbeat; the same heartbeats carry a cancellation to the activity within the SDK's throttle
+ * (0.8 × 20 s). An attempt lasts a window, or one maximum interval (≤ 1 h) when that is longer.
+ */
+const waits = proxyActivities<RestoreActivities>({
+  startToCloseTimeout: '90m',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+export async function restoreSnapshot(input: RestoreRequestInput, continuation?: RestoreContinuation): Promise<RestoreResult> {
+  const parsed = parseRestoreRequest(input);
+  if (!parsed.ok) throw invalidRequest(parsed.message);
+  return new RestoreRun(parsed.value, continuation).run();
+}
+
+class RestoreRun {
+  private readonly source: DeploymentRef;
+  private readonly startedAt: string;
+  private readonly deadlineAt: number;
+  private readonly initialIntervalMs: number;
+  private readonly maxIntervalMs: number;
+  private readonly status: RestoreStatus;
+  private continuousBackup = { wasEnabled: false, changed: false };
+  private snapshotId?: string;
+  private submittedAt?: string;
+  private job?: AtlasRestoreJob;
+  private earlierPolls = 0;
+
+  constructor(
+    private readonly request: RestoreRequest,
+    private readonly continuation?: RestoreContinuation,
+  ) {
+    const { kind, groupId, name } = request.source;
+    this.source = { kind, groupId, name };
+    this.startedAt = continuation?.startedAt ?? workflowInfo().startTime.toISOString();
+    this.deadlineAt = Date.parse(this.startedAt) + parseDuration(request.deadline)!;
+    this.initialIntervalMs = parseDuration(request.polling.initialInterval)!;
+    this.maxIntervalMs = parseDuration(request.polling.maxInterval)!;
+    this.status = { phase: 'validating', polls: 0, deadline: new Date(this.deadlineAt).toISOString() };
+    if (continuation) {
+      this.continuousBackup = continuation.continuousBackup;
+      this.snapshotId = continuation.snapshotId;
+      this.submittedAt = continuation.submittedAt;
+      this.earlierPolls = continuation.earlierPolls;
+      this.job = continuation.progress.lastJob ?? { id: continuation.restoreJobId };
+      this.status.restoreJobId = continuation.restoreJobId;
+      this.showPolls(continuation.progress);
+    }
+    setHandler(statusQuery, () => ({ ...this.status }));
+  }
+
+  async run(): Promise<RestoreResult> {
+    try {
+      const remainingMs = this.deadlineAt - Date.now();
+      if (remainingMs <= 0) throw this.deadlineExceeded();
+      // One timer per run bounds every step, including thin calls still retrying when the deadline comes.
+      return await CancellationScope.withTimeout(remainingMs, () => this.restore());
+    } catch (error) {
+      if (error instanceof ContinueAsNew) throw error;
+      let failure: unknown;
+      if (!isCancellation(error)) failure = this.asRestoreFailure(error);
+      else if (CancellationScope.current().consideredCancelled) failure = await CancellationScope.nonCancellable(() => this.cancelled());
+      else failure = this.deadlineExceeded();
+      if (failure instanceof ApplicationFailure) this.end();
+      throw failure;
+    }
+  }
+
+  private async restore(): Promise<RestoreResult> {
+    if (!this.continuation) {
+      await this.prepareSource();
+      await this.selectSnapshot();
+      await this.submit();
+    }
+    return this.watch();
+  }
+
+  /** Reads the source, checks a point in time against it, and turns continuous backup on when asked. */
+  private async prepareSource(): Promise<void> {
+    this.enter('validating');
+    const source = await atlas.getDeployment(this.source);
+    this.continuousBackup.wasEnabled = source.continuousBackupEnabled;
+    if ('pointInTimeUtcSeconds' in this.request.snapshot) {
+      this.checkPointInTime(this.request.snapshot.pointInTimeUtcSeconds, source);
+    }
+    if (source.continuousBackupEnabled || !this.request.ensureContinuousBackup) return;
+
+    this.enter('enabling_backup');
+    const changedAt = Date.now();
+    const updated = await atlas.setContinuousBackup(this.source, true);
+    this.continuousBackup.changed = true;
+    this.enter('waiting_for_idle');
+    await this.waitForIdle(updated, changedAt);
+  }
+
+  private checkPointInTime(pointInTime: number, source: DeploymentState): void {
+    const field = 'snapshot.pointInTimeUtcSeconds';
+    const now = Math.floor(Date.now() / 1000);
+    if (pointInTime > now) {
+      throw invalidRequest(`${field}: ${isoSeconds(pointInTime)} is in the future (now ${isoSeconds(now)})`);
+    }
+    if (source.kind === 'serverless' && pointInTime < now - SERVERLESS_PIT_WINDOW_SECONDS) {
+      throw invalidRequest(
+        `${field}: ${isoSeconds(pointInTime)} is outside the 72 h point-in-time window of serverless continuous backup (oldest ${isoSeconds(now - SERVERLESS_PIT_WINDOW_SECONDS)})`,
+      );
+    }
+    if (!source.continuousBackupEnabled) {
+      // Enabling it now would not help: the point-in-time history starts when continuous backup is turned on.
+      throw invalidRequest(
+        `${field}: a point-in-time restore needs continuous backup, which is off on ${describeSource(this.source)}; turning it on now cannot cover a moment in the past`,
+      );
+    }
+  }
+
+  private async waitForIdle(updated: DeploymentState, changedAt: number): Promise<void> {
+    const limitAt = Math.min(this.deadlineAt, changedAt + IDLE_WAIT_LIMIT_MS);
+    let progress: IdleWaitProgress = { ...this.freshProgress(), sawNonIdle: updated.stateName !== 'IDLE', last: updated };
+    for (;;) {
+      const result = await waits.waitForDeploymentIdle({
+        deployment: this.source,
+        expectContinuousBackup: true,
+        changedAt,
+        settleMs: Math.max(MIN_IDLE_SETTLE_MS, 2 * this.maxIntervalMs),
+        schedule: { initialIntervalMs: this.initialIntervalMs, maxIntervalMs: this.maxIntervalMs, deadlineAt: limitAt },
+        progress,
+      });
+      progress = result.progress;
+      this.showPolls(progress);
+      switch (result.outcome) {
+        case 'idle':
+          this.earlierPolls += progress.polls;
+          return;
+        case 'not_applied':
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `continuous backup did not take effect on ${describeSource(this.source)}: it is ${result.deployment.stateName} with continuous backup still off (Flex-backed serverless instances ignore the setting)`,
+          );
+        case 'deadline':
+          if (limitAt === this.deadlineAt) throw this.deadlineExceeded();
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `${describeSource(this.source)} was still ${progress.last?.stateName ?? 'busy'} ${formatDuration(IDLE_WAIT_LIMIT_MS)} after continuous backup was turned on`,
+          );
+        case 'window':
+          this.publish();
+      }
+    }
+  }
+
+  private async selectSnapshot(): Promise<void> {
+    const selector = this.request.snapshot;
+    if ('pointInTimeUtcSeconds' in selector) return;
+    this.enter('selecting_snapshot');
+    if ('snapshotId' in selector) {
+      const snapshot = await atlas.getSnapshot(this.source, selector.snapshotId);
+      if (snapshot.status !== 'completed') {
+        throw invalidRequest(
+          `snapshot.snapshotId: snapshot ${snapshot.id} of ${describeSource(this.source)} is ${snapshot.status}; only completed snapshots can be restored`,
+        );
+      }
+      this.snapshotId = snapshot.id;
+      return;
+    }
+    const latest = await atlas.findLatestCompletedSnapshot(this.source);
+    if (!latest) {
+      throw this.failure(RestoreFailureType.RestoreFailed, `${describeSource(this.source)} has no completed snapshot to restore`);
+    }
+    this.snapshotId = latest.id;
+  }
+
+  /**
+   * Exactly one job: look for it before every POST, and POST again only after a failure that proves
+   * nothing was created (never after a timeout, a reset or a 5xx, which may hide a created job: those lead
+   * to another look first).
+   */
+  private async submit(): Promise<void> {
+    this.enter('submitting');
+    const match = this.jobMatch();
+    const body: RestoreJobCreateBody = {
+      deliveryType: match.deliveryType,
+      targetClusterName: match.targetClusterName,
+      targetGroupId: match.targetGroupId,
+    };
+    if (match.snapshotId !== undefined) body.snapshotId = match.snapshotId;
+    if (match.pointInTimeUtcSeconds !== undefined) body.pointInTimeUTCSeconds = match.pointInTimeUtcSeconds;
+
+    for (let attempt = 1; ; attempt++) {
+      const existing = await atlas.findRestoreJob(this.source, match);
+      if (existing) return this.submitted(existing, 'adopted');
+      try {
+        return this.submitted(await createRestoreJob(this.source, body), 'created');
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const atlasError = atlasErrorIn(error);
+        if (atlasError && !atlasError.retryable) {
+          throw this.failure(RestoreFailureType.RestoreFailed, `Atlas rejected the restore job: ${messageOf(error)}`, error);
+        }
+        if (attempt >= SUBMIT_ATTEMPTS) {
+          throw this.failure(RestoreFailureType.RestoreFailed, `could not submit the restore job in ${attempt} attempts: ${messageOf(error)}`, error);
+        }
+        this.status.lastError = messageOf(error);
+        this.publish();
+        const backoffMs = Math.min(this.maxIntervalMs, this.initialIntervalMs * 2 ** (attempt - 1));
+        await sleep(Math.max(backoffMs, atlasError?.retryAfterMs ?? 0));
+      }
+    }
+  }
+
+  private jobMatch(): RestoreJobMatch {
+    const selector = this.request.snapshot;
+    const match: RestoreJobMatch = {
+      deliveryType: 'pointInTimeUtcSeconds' in selector ? 'pointInTime' : 'automated',
+      targetClusterName: this.request.target.name,
+      targetGroupId: this.request.target.groupId,
+      createdAtOrAfterSeconds: Math.floor(Date.parse(this.startedAt) / 1000) - CLOCK_SKEW_ALLOWANCE_SECONDS,
+    };
+    if ('pointInTimeUtcSeconds' in selector) match.pointInTimeUtcSeconds = selector.pointInTimeUtcSeconds;
+    else match.snapshotId = this.snapshotId;
+    return match;
+  }
+
+  private submitted(job: AtlasRestoreJob, how: 'created' | 'adopted'): void {
+    log.info(`restore job ${how}`, { restoreJobId: job.id });
+    this.job = job;
+    this.submittedAt = new Date(Date.now()).toISOString();
+    this.status.restoreJobId = job.id;
+    this.status.lastError = undefined;
+  }
+
+  private async watch(): Promise<RestoreResult> {
+    this.enter('restoring');
+    const restoreJobId = this.status.restoreJobId!;
+    let progress: RestoreWaitProgress = this.continuation?.progress ?? this.freshProgress();
+    for (;;) {
+      const result = await waits.waitForRestoreJob({
+        deployment: this.source,
+        restoreJobId,
+        schedule: { initialIntervalMs: this.initialIntervalMs, maxIntervalMs: this.maxIntervalMs, deadlineAt: this.deadlineAt },
+        progress,
+      });
+      progress = result.progress;
+      if (progress.lastJob) this.job = progress.lastJob;
+      this.showPolls(progress);
+      switch (result.outcome) {
+        case 'terminal':
+          return this.finish(result.state);
+        case 'expires_at_passed':
+          throw this.failure(
+            RestoreFailureType.RestoreExpired,
+            `restore job ${restoreJobId} passed its expiresAt (${String(result.job.expiresAt)}) without finishing`,
+          );
+        case 'deadline':
+          throw this.deadlineExceeded();
+        case 'window':
+          this.publish();
+          await this.continueAsNewIfLong(progress);
+      }
+    }
+  }
+
+  private finish(state: RestoreStatus['jobState']): RestoreResult {
+    const jobId = this.status.restoreJobId!;
+    switch (state) {
+      case 'finished':
+      case 'download_ready':
+        break;
+      case 'failed':
+        throw this.failure(RestoreFailureType.RestoreFailed, `Atlas reports restore job ${jobId} failed`);
+      case 'expired':
+        throw this.failure(RestoreFailureType.RestoreExpired, `Atlas reports restore job ${jobId} expired`);
+      case 'cancelled':
+      default:
+        throw this.failure(RestoreFailureType.RestoreCancelled, `Atlas reports restore job ${jobId} was cancelled (not by this workflow)`);
+    }
+    this.end();
+    const result: RestoreResult = {
+      outcome: 'finished',
+      restoreJobId: jobId,
+      restoreJob: this.job!,
+      continuousBackup: this.continuousBackup,
+      timings: { startedAt: this.startedAt, submittedAt: this.submittedAt!, finishedAt: new Date(Date.now()).toISOString() },
+      polls: this.status.polls,
+    };
+    if (this.snapshotId !== undefined) result.snapshotId = this.snapshotId;
+    if ('pointInTimeUtcSeconds' in this.request.snapshot) result.pointInTimeUtcSeconds = this.request.snapshot.pointInTimeUtcSeconds;
+    return result;
+  }
+
+  private async continueAsNewIfLong(progress: RestoreWaitProgress): Promise<void> {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < CONTINUE_AS_NEW_AFTER_EVENTS) return;
+    const next: RestoreContinuation = {
+      startedAt: this.startedAt,
+      submittedAt: this.submittedAt!,
+      restoreJobId: this.status.restoreJobId!,
+      continuousBackup: this.continuousBackup,
+      earlierPolls: this.earlierPolls,
+      progress,
+    };
+    if (this.snapshotId !== undefined) next.snapshotId = this.snapshotId;
+    log.info('continuing as new', { historyLength: info.historyLength, polls: this.status.polls });
+    // Search attributes and memo carry over to the new run when none are given.
+    await continueAsNew<typeof restoreSnapshot>(this.request, next);
+  }
+
+  /**
+   * The workflow was cancelled (its polling already stopped): cancel in Atlas what Atlas can cancel, and
+   * say plainly what still runs there.
+   */
+  private async cancelled(): Promise<ApplicationFailure> {
+    const cancelled = (message: string, cause?: unknown) =>
+      this.failure(RestoreFailureType.RestoreCancelled, `${message}${this.continuousBackup.changed ? ' Continuous backup stays on.' : ''}`, cause);
+    let job = this.job;
+    if (!job && this.status.phase === 'submitting') {
+      // A POST may have gone through just before the cancellation; name its job rather than lose it.
+      job = (await atlas.findRestoreJob(this.source, this.jobMatch()).catch(() => null)) ?? undefined;
+    }
+    if (!job) return cancelled('restore cancelled before a restore job was submitted; nothing runs in Atlas.');
+    this.job = job;
+    this.status.restoreJobId = job.id;
+    if (this.source.kind === 'cluster' && job.deliveryType === 'download') {
+      try {
+        await atlas.cancelRestoreJob(this.source, job.id);
+        return cancelled(`restore cancelled; Atlas download job ${job.id} was cancelled too.`);
+      } catch (error) {
+        return cancelled(`restore cancelled, but Atlas did not cancel download job ${job.id} (${messageOf(error)}); it continues in Atlas.`, error);
+      }
+    }
+    return cancelled(
+      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${DEPLOYMENT_KIND_LABEL[this.source.kind]} ${String(job.deliveryType)} restore jobs cannot be cancelled through the Atlas API.`,
+    );
+  }
+
+  private deadlineExceeded(): ApplicationFailure {
+    const still = this.status.restoreJobId
+      ? `; Atlas continues restore job ${this.status.restoreJobId} (last seen ${this.status.jobState ?? 'in_progress'})`
+      : '';
+    return this.failure(
+      RestoreFailureType.RestoreDeadlineExceeded,
+      `restore did not finish within its deadline of ${this.request.deadline} (phase ${this.status.phase})${still}`,
+    );
+  }
+
+  /** Any failure that is not already one of ours: an Atlas call that failed for good, or ran out of retries. */
+  private asRestoreFailure(error: unknown): unknown {
+    if (error instanceof ApplicationFailure) return error;
+    if (error instanceof ActivityFailure) {
+      return this.failure(RestoreFailureType.RestoreFailed, `${error.activityType} failed: ${messageOf(error)}`, error);
+    }
+    return error;
+  }
+
+  private failure(type: RestoreFailureType, message: string, cause?: unknown): ApplicationFailure {
+    const details: RestoreFailureDetails = {};
+    if (this.status.restoreJobId) details.restoreJobId = this.status.restoreJobId;
+    if (this.job) details.lastJob = this.job;
+    const atlasError = atlasErrorIn(cause);
+    if (atlasError) details.atlasError = atlasError;
+    return ApplicationFailure.create({
+      type,
+      message,
+      nonRetryable: true,
+      details: [details],
+      cause: cause instanceof Error ? cause : undefined,
+    });
+  }
+
+  /** Marks the run over for the Web UI and visibility queries, however it ended. */
+  private end(): void {
+    if (this.status.phase !== 'done') this.enter('done');
+  }
+
+  private freshProgress(): PollProgress {
+    return { polls: 0, intervalMs: this.initialIntervalMs, nextPollAt: 0, consecutiveErrors: 0 };
+  }
+
+  private showPolls(progress: PollProgress & { jobState?: RestoreStatus['jobState'] }): void {
+    this.status.polls = this.earlierPolls + progress.polls;
+    if (progress.lastPolledAt) this.status.lastPolledAt = progress.lastPolledAt;
+    this.status.lastError = progress.lastError;
+    if (progress.jobState) this.status.jobState = progress.jobState;
+  }
+
+  private enter(phase: RestorePhase): void {
+    if (this.status.phase !== phase) log.info('restore phase', { phase });
+    this.status.phase = phase;
+    this.syncSearchAttributes();
+    this.publish();
+  }
+
+  /** Upserts cost an Action each, so only what changed goes out, in one call. */
+  private syncSearchAttributes(): void {
+    const current = workflowInfo().typedSearchAttributes;
+    const wanted: SearchAttributeUpdatePair[] = [
+      { key: searchAttributes.restorePhase, value: this.status.phase },
+      // Starts that did not set them (e.g. from the temporal CLI) still become listable.
+      { key: searchAttributes.deploymentKind, value: this.source.kind },
+      { key: searchAttributes.groupId, value: this.source.groupId },
+      { key: searchAttributes.instanceName, value: this.source.name },
+      { key: searchAttributes.targetCluster, value: this.request.target.name },
+    ];
+    if (this.status.restoreJobId) wanted.push({ key: searchAttributes.restoreJobId, value: this.status.restoreJobId });
+    const changed = wanted.filter((pair) => current.get(pair.key as typeof searchAttributes.restorePhase) !== pair.value);
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  }
+
+  /** The Web UI's "Current details" panel (served by a built-in query; costs no Action). */
+  private publish(): void {
+    const s = this.status;
+    const selector = this.request.snapshot;
+    const what =
+      'snapshotId' in selector
+        ? `snapshot \`${selector.snapshotId}\``
+        : 'pointInTimeUtcSeconds' in selector
+          ? `point in time ${isoSeconds(selector.pointInTimeUtcSeconds)}`
+          : `latest snapshot${this.snapshotId ? ` (\`${this.snapshotId}\`)` : ''}`;
+    const rows: [string, string][] = [
+      ['Phase', `**${s.phase}**`],
+      ['Source', `${describeSource(this.source)} (project \`${this.source.groupId}\`)`],
+      ['Target', `\`${this.request.target.name}\` (project \`${this.request.target.groupId}\`)`],
+      ['Restoring', what],
+    ];
+    if (s.restoreJobId) rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState})` : ''}`]);
+    rows.push(['Polls', `${s.polls}${s.lastPolledAt ? `, last at ${s.lastPolledAt}` : ''}`]);
+    if (s.lastError) rows.push(['Last error', s.lastError.replace(/\|/g, '\\|')]);
+    rows.push(['Deadline', s.deadline]);
+    setCurrentDetails(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
+  }
+}
+
+function invalidRequest(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: RestoreFailureType.InvalidRestoreRequest,
+    message: `invalid restore request: ${message}`,
+    nonRetryable: true,
+  });
+}
+
+/** The Atlas error an activity failed with, as its activity put it in the failure details. */
+function atlasErrorIn(error: unknown): AtlasErrorInfo | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure && e.type === ATLAS_API_ERROR_TYPE) {
+      const [info] = e.details ?? [];
+      return info !== null && typeof info === 'object' ? (info as AtlasErrorInfo) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The most telling message of a failure chain: the innermost cause says what Atlas answered. */
+function messageOf(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e.message) message = e.message;
+  return message;
+}
+
+function describeSource(source: DeploymentRef): string {
+  return `${DEPLOYMENT_KIND_LABEL[source.kind]} ${source.name}`;
+}
+
+function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
