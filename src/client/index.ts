@@ -8,6 +8,7 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  isGrpcDeadlineError,
   type TLSConfig,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
@@ -464,7 +465,9 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
         info.phase = status.phase;
         if (status.restoreJobId) info.restoreJobId = status.restoreJobId;
       } catch (error) {
-        info.statusError = errorText(error);
+        info.statusError = isGrpcDeadlineError(error)
+          ? `no worker answered the status query within ${QUERY_TIMEOUT_MS / 1000} s (is a worker polling ${taskQueue}?)`
+          : errorText(error);
       }
       if (info.executionStatus === 'running') {
         const progress = await progressOf(description.raw);
