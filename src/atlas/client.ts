@@ -235,7 +235,7 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     clusters: deploymentOperations(call, DEPLOYMENT_DESCRIPTORS.cluster, shownPrefix),
     deployment,
     projects: {
-      list: (page, options) => {
+      list: async (page, options) => {
         const query = validated(pageRequestSchema, page ?? {}, 'GET', `${shownPrefix}/groups`, '');
         return call({
           method: 'GET',
@@ -321,7 +321,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
     validated(pageRequestSchema, page ?? {}, 'GET', `${shownPrefix}${path}`, '');
 
   return {
-    get: (target, options) =>
+    get: async (target, options) =>
       call({
         method: 'GET',
         path: pathOf('GET', target, ''),
@@ -330,7 +330,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         signal: options?.signal,
         hint: goneHint,
       }),
-    update: (target, body, options) => {
+    update: async (target, body, options) => {
       const path = pathOf('PATCH', target, '');
       return call({
         method: 'PATCH',
@@ -342,7 +342,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         hint: goneHint,
       });
     },
-    listSnapshots: (target, page, options) => {
+    listSnapshots: async (target, page, options) => {
       const path = pathOf('GET', target, '/backup/snapshots');
       return call({
         method: 'GET',
@@ -354,7 +354,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         hint: goneHint,
       });
     },
-    getSnapshot: (target, snapshotId, options) =>
+    getSnapshot: async (target, snapshotId, options) =>
       call({
         method: 'GET',
         path: pathOf('GET', target, '/backup/snapshots', { field: 'snapshotId', value: snapshotId }),
@@ -363,7 +363,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         signal: options?.signal,
         hint: goneHint,
       }),
-    createRestoreJob: (target, body, options) => {
+    createRestoreJob: async (target, body, options) => {
       const path = pathOf('POST', target, '/backup/restoreJobs');
       return call({
         method: 'POST',
@@ -375,7 +375,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         hint: goneHint,
       });
     },
-    getRestoreJob: (target, restoreJobId, options) =>
+    getRestoreJob: async (target, restoreJobId, options) =>
       call({
         method: 'GET',
         path: pathOf('GET', target, '/backup/restoreJobs', { field: 'restoreJobId', value: restoreJobId }),
@@ -384,7 +384,7 @@ function deploymentOperations<D extends DeploymentRecord, U>(
         signal: options?.signal,
         hint: goneHint,
       }),
-    listRestoreJobs: (target, page, options) => {
+    listRestoreJobs: async (target, page, options) => {
       const path = pathOf('GET', target, '/backup/restoreJobs');
       return call({
         method: 'GET',

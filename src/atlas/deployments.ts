@@ -142,17 +142,17 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
       const body = descriptor.continuousBackupUpdate(enabled, current, client.apiVersion);
       return view(ref, descriptor, await operations.update(target(ref), body, options));
     },
-    listSnapshots: (ref, page, options) =>
+    listSnapshots: async (ref, page, options) =>
       client.deployment(ref.kind).listSnapshots(target(ref), page, options),
-    getSnapshot: (ref, snapshotId, options) =>
+    getSnapshot: async (ref, snapshotId, options) =>
       client.deployment(ref.kind).getSnapshot(target(ref), snapshotId, options),
-    createRestoreJob: (ref, body, options) =>
+    createRestoreJob: async (ref, body, options) =>
       client.deployment(ref.kind).createRestoreJob(target(ref), body, options),
-    getRestoreJob: (ref, restoreJobId, options) =>
+    getRestoreJob: async (ref, restoreJobId, options) =>
       client.deployment(ref.kind).getRestoreJob(target(ref), restoreJobId, options),
-    listRestoreJobs: (ref, page, options) =>
+    listRestoreJobs: async (ref, page, options) =>
       client.deployment(ref.kind).listRestoreJobs(target(ref), page, options),
-    cancelRestoreJob: (ref, restoreJobId, options) =>
+    cancelRestoreJob: async (ref, restoreJobId, options) =>
       client.deployment(ref.kind).cancelRestoreJob(target(ref), restoreJobId, options),
   };
 }
