@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   Client,
@@ -157,7 +158,10 @@ export type RestoreOutcome =
       workflowId: string;
       runId: string;
       message: string;
-      /** The workflow's failure type (`RestoreFailed`, `AtlasApiError`, ...), when it failed with one. */
+      /**
+       * The workflow's failure type (`RestoreFailed`, ...). Outcome `failed` means Atlas ran the restore job and
+       * it failed; `error` means an Atlas call was rejected for good (see `status`, `errorCode`, `detail`).
+       */
       failureType?: string;
       /** Atlas' HTTP status, `errorCode` and `detail`, when an Atlas call ended the restore. */
       status?: number;
@@ -300,6 +304,12 @@ function applicationFailureIn(error: unknown): ApplicationFailure | undefined {
   return found;
 }
 
+function causedByActivity(failure: Error): boolean {
+  for (let e: unknown = failure.cause; e instanceof Error; e = e.cause)
+    if (e instanceof ActivityFailure) return true;
+  return false;
+}
+
 /** Turns how a run ended into the outcome union: every way a restore can end is a value, not an exception. */
 export function outcomeOfFailure(
   workflowId: string,
@@ -317,9 +327,13 @@ export function outcomeOfFailure(
   }
   const app = cause instanceof ApplicationFailure ? cause : applicationFailureIn(cause);
   if (!app) return { ...base, outcome: 'error', message: cause?.message ?? error.message };
+  let kind = FAILURE_OUTCOME[app.type ?? ''] ?? 'error';
+  // The workflow reports an Atlas call that failed for good as RestoreFailed caused by the activity's
+  // failure; that is an error reaching Atlas, not a restore job Atlas ran and failed.
+  if (kind === 'failed' && causedByActivity(app)) kind = 'error';
   const outcome: Extract<RestoreOutcome, { message: string }> = {
     ...base,
-    outcome: FAILURE_OUTCOME[app.type ?? ''] ?? 'error',
+    outcome: kind,
     message: app.message,
   };
   if (app.type) outcome.failureType = app.type;
