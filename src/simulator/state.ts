@@ -1,0 +1,253 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { DeploymentKind } from '../common/deployment-kinds';
+import type { DeliveryType } from '../atlas/schemas';
+import { HOUR_MS } from './clock';
+import { objectIdFor, objectIdSeconds } from './ids';
+import type { ParsedSeed } from './seed';
+
+/** Backup of a deployment over time: off (dedicated cloud backup disabled), basic, or continuous. */
+export type BackupMode = 'off' | 'basic' | 'continuous';
+export interface BackupPeriod {
+  fromMs: number;
+  mode: BackupMode;
+}
+
+export interface DeploymentRecord {
+  kind: DeploymentKind;
+  id: string;
+  groupId: string;
+  name: string;
+  createdMs: number;
+  mongoDBVersion: string;
+  providerName: string;
+  regionName: string;
+  instanceSize: string;
+  terminationProtectionEnabled: boolean;
+  tags: { key: string; value: string }[];
+  /** Dedicated: cloud backup on. Serverless backup cannot be disabled, so always true there. */
+  backupEnabled: boolean;
+  /** Serverless: `serverlessContinuousBackupEnabled`; dedicated: `pitEnabled`. */
+  continuousBackup: boolean;
+  /** Mode changes, oldest first; snapshot retention and the point-in-time window follow from them. */
+  backupHistory: BackupPeriod[];
+  /** The last PATCH: `UPDATING` during [startsMs, endsMs), `IDLE` before and after. */
+  update?: { startsMs: number; endsMs: number };
+}
+
+export interface ExtraSnapshotRecord {
+  id: string;
+  deploymentId: string;
+  takenMs: number;
+  status: 'queued' | 'inProgress' | 'completed' | 'failed';
+}
+
+export const RESTORE_OUTCOMES = ['finished', 'failed', 'expired', 'cancelled', 'never'] as const;
+export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
+
+export interface RestoreJobRecord {
+  id: string;
+  kind: DeploymentKind;
+  groupId: string;
+  deploymentId: string;
+  deploymentName: string;
+  deliveryType: DeliveryType;
+  snapshotId?: string;
+  /** When the source snapshot was taken (the job's `timestamp`). */
+  snapshotTakenMs?: number;
+  targetClusterName?: string;
+  targetGroupId?: string;
+  targetDeploymentItemName?: string;
+  pointInTimeUTCSeconds?: number;
+  oplogTs?: number;
+  oplogInc?: number;
+  createdMs: number;
+  /** How the job ends once `durationMs` have passed (`never`: it stays in progress). */
+  outcome: RestoreOutcome;
+  durationMs: number;
+  /** Set by DELETE (cancel); ends the job at that moment. */
+  cancelledMs?: number;
+}
+
+export interface ScenarioSpec {
+  outcome: RestoreOutcome;
+  durationMs?: number;
+}
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  orgId: string;
+  createdMs: number;
+}
+
+/** Everything that survives a restart (the state file). */
+export interface PersistedWorld {
+  version: 1;
+  simNowMs: number;
+  jobCounter: number;
+  projects: ProjectRecord[];
+  deployments: DeploymentRecord[];
+  extraSnapshots: ExtraSnapshotRecord[];
+  jobs: RestoreJobRecord[];
+  pendingScenarios: ScenarioSpec[];
+}
+
+/** The simulator's mutable world: projects, deployments, extra snapshots, restore jobs, queued scenarios. */
+export class World {
+  projects: ProjectRecord[] = [];
+  deployments: DeploymentRecord[] = [];
+  extraSnapshots: ExtraSnapshotRecord[] = [];
+  jobs: RestoreJobRecord[] = [];
+  pendingScenarios: ScenarioSpec[] = [];
+  jobCounter = 0;
+
+  static fromSeed(seed: ParsedSeed, nowMs: number): World {
+    const world = new World();
+    world.projects = seed.projects.map((p) => ({
+      id: p.id,
+      name: p.name,
+      orgId: p.orgId ?? objectIdFor(objectIdSeconds(p.id) * 1000, p.id, 'org'),
+      createdMs: objectIdSeconds(p.id) * 1000,
+    }));
+    for (const s of seed.serverless) {
+      const createdMs = objectIdSeconds(s.id) * 1000;
+      world.deployments.push({
+        kind: 'serverless',
+        id: s.id,
+        groupId: s.groupId,
+        name: s.name,
+        createdMs,
+        mongoDBVersion: s.mongoDBVersion,
+        providerName: s.backingProviderName,
+        regionName: s.regionName,
+        instanceSize: 'SERVERLESS',
+        terminationProtectionEnabled: s.terminationProtectionEnabled,
+        tags: s.tags,
+        backupEnabled: true,
+        continuousBackup: s.continuousBackup,
+        backupHistory: [{ fromMs: createdMs, mode: s.continuousBackup ? 'continuous' : 'basic' }],
+      });
+    }
+    for (const c of seed.clusters) {
+      const createdMs = objectIdSeconds(c.id) * 1000;
+      world.deployments.push({
+        kind: 'cluster',
+        id: c.id,
+        groupId: c.groupId,
+        name: c.name,
+        createdMs,
+        mongoDBVersion: c.mongoDBVersion,
+        providerName: c.providerName,
+        regionName: c.regionName,
+        instanceSize: c.instanceSize,
+        terminationProtectionEnabled: c.terminationProtectionEnabled,
+        tags: c.tags,
+        backupEnabled: c.backupEnabled,
+        continuousBackup: c.pitEnabled,
+        backupHistory: [{ fromMs: createdMs, mode: backupMode(c.backupEnabled, c.pitEnabled) }],
+      });
+    }
+    for (const s of seed.snapshots) {
+      const deployment = world.findDeployment(s.groupId, s.deployment)!;
+      world.extraSnapshots.push({
+        id: s.id,
+        deploymentId: deployment.id,
+        takenMs: nowMs - s.ageHours * HOUR_MS,
+        status: s.status,
+      });
+    }
+    return world;
+  }
+
+  static fromPersisted(data: PersistedWorld): World {
+    const world = new World();
+    world.projects = data.projects;
+    world.deployments = data.deployments;
+    world.extraSnapshots = data.extraSnapshots;
+    world.jobs = data.jobs;
+    world.pendingScenarios = data.pendingScenarios;
+    world.jobCounter = data.jobCounter;
+    return world;
+  }
+
+  toPersisted(simNowMs: number): PersistedWorld {
+    return {
+      version: 1,
+      simNowMs,
+      jobCounter: this.jobCounter,
+      projects: this.projects,
+      deployments: this.deployments,
+      extraSnapshots: this.extraSnapshots,
+      jobs: this.jobs,
+      pendingScenarios: this.pendingScenarios,
+    };
+  }
+
+  findProject(groupId: string): ProjectRecord | undefined {
+    return this.projects.find((p) => p.id === groupId);
+  }
+
+  /** A deployment of either kind: one name space per project. */
+  findDeployment(groupId: string, name: string): DeploymentRecord | undefined {
+    return this.deployments.find((d) => d.groupId === groupId && d.name === name);
+  }
+
+  deploymentById(id: string): DeploymentRecord | undefined {
+    return this.deployments.find((d) => d.id === id);
+  }
+
+  deploymentsOf(groupId: string, kind: DeploymentKind): DeploymentRecord[] {
+    return this.deployments.filter((d) => d.groupId === groupId && d.kind === kind);
+  }
+
+  /** Newest first, as Atlas lists them. */
+  jobsOf(deploymentId: string): RestoreJobRecord[] {
+    return this.jobs
+      .filter((j) => j.deploymentId === deploymentId)
+      .sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : -1));
+  }
+
+  findJob(jobId: string): RestoreJobRecord | undefined {
+    return this.jobs.find((j) => j.id === jobId);
+  }
+
+  /** Records a change of backup mode at `atMs` (no-op when the mode stays the same). */
+  setBackupMode(deployment: DeploymentRecord, atMs: number): void {
+    const mode = backupMode(deployment.backupEnabled, deployment.continuousBackup);
+    const last = deployment.backupHistory[deployment.backupHistory.length - 1];
+    if (last?.mode !== mode) deployment.backupHistory.push({ fromMs: atMs, mode });
+  }
+
+  /** The next restore job id: creation second + a tail from a counter, so a run is repeatable. */
+  nextJobId(nowMs: number): string {
+    this.jobCounter += 1;
+    return objectIdFor(nowMs, 'restoreJob', this.jobCounter);
+  }
+}
+
+export function backupMode(backupEnabled: boolean, continuous: boolean): BackupMode {
+  if (!backupEnabled) return 'off';
+  return continuous ? 'continuous' : 'basic';
+}
+
+/** Writes the world atomically (temp file + rename) so a crash never leaves half a file. */
+export function saveWorld(file: string, world: PersistedWorld): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(world, null, 2));
+  renameSync(temp, file);
+}
+
+/** The saved world, `undefined` if the file does not exist; an unreadable file is an error naming it. */
+export function loadWorld(file: string): PersistedWorld | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const data = JSON.parse(text) as Partial<PersistedWorld>;
+  if (data.version !== 1 || !Array.isArray(data.deployments) || !Array.isArray(data.jobs))
+    throw new Error(`state file ${file} is not a simulator state (version 1)`);
+  return data as PersistedWorld;
+}
