@@ -62,7 +62,8 @@ class NonceStore {
   issue(): string {
     const now = this.realNow();
     if (this.issued.size > 1000) {
-      for (const [nonce, entry] of this.issued) if (now - entry.issuedMs > this.ttlMs) this.issued.delete(nonce);
+      for (const [nonce, entry] of this.issued)
+        if (now - entry.issuedMs > this.ttlMs) this.issued.delete(nonce);
     }
     const nonce = randomBytes(24).toString('base64');
     this.issued.set(nonce, { issuedMs: now, lastNc: 0 });
@@ -109,7 +110,8 @@ export class Authenticator {
 
   /** Checks an API request's `Authorization` against `method` and the raw request-URI (path + query). */
   authenticate(header: string | undefined, method: string, uri: string): AuthOutcome {
-    if (header && /^\s*Bearer\s+/i.test(header)) return this.checkBearer(header.replace(/^\s*Bearer\s+/i, '').trim());
+    if (header && /^\s*Bearer\s+/i.test(header))
+      return this.checkBearer(header.replace(/^\s*Bearer\s+/i, '').trim());
     const params = header ? parseDigestAuthorization(header) : undefined;
     if (!params) return { ok: false, scheme: 'digest', stale: false };
     const { publicKey, privateKey } = this.options.credentials;
@@ -129,7 +131,8 @@ export class Authenticator {
     const ha1 = md5(`${publicKey}:${DIGEST_REALM}:${privateKey}`);
     const ha2 = md5(`${method}:${uri}`);
     const expected = md5(`${ha1}:${get('nonce')}:${nc}:${get('cnonce')}:auth:${ha2}`);
-    if (!safeEqual(expected, get('response').toLowerCase())) return { ok: false, scheme: 'digest', stale: false };
+    if (!safeEqual(expected, get('response').toLowerCase()))
+      return { ok: false, scheme: 'digest', stale: false };
     const nonce = this.nonces.check(get('nonce'), Number.parseInt(nc, 16));
     if (nonce !== 'ok') return { ok: false, scheme: 'digest', stale: nonce === 'stale' };
     return { ok: true, principal: `apiKey:${publicKey}` };
@@ -155,7 +158,10 @@ export class Authenticator {
     const clientId = decodeURIComponent(decoded.slice(0, colon));
     const secret = decodeURIComponent(decoded.slice(colon + 1));
     const { credentials } = this.options;
-    return { clientId, valid: clientId === credentials.clientId && safeEqual(secret, credentials.clientSecret) };
+    return {
+      clientId,
+      valid: clientId === credentials.clientId && safeEqual(secret, credentials.clientSecret),
+    };
   }
 
   /**

@@ -15,19 +15,23 @@ export class SimClock {
     anchorSimMs?: number,
     private readonly realNow: () => number = Date.now,
   ) {
-    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new RangeError('timeScale must be a positive number');
+    if (!(timeScale > 0) || !Number.isFinite(timeScale))
+      throw new RangeError('timeScale must be a positive number');
     this.anchorRealMs = realNow();
     this.anchorSimMs = anchorSimMs ?? this.anchorRealMs;
   }
 
   /** Simulated now, whole milliseconds. */
   now(): number {
-    return Math.floor(this.anchorSimMs + (this.realNow() - this.anchorRealMs) * this.timeScale + this.advancedMs);
+    return Math.floor(
+      this.anchorSimMs + (this.realNow() - this.anchorRealMs) * this.timeScale + this.advancedMs,
+    );
   }
 
   /** Jumps simulated time forward (never back) and returns the new now. */
   advance(ms: number): number {
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError('clock advance must be a non-negative number of ms');
+    if (!(ms >= 0) || !Number.isFinite(ms))
+      throw new RangeError('clock advance must be a non-negative number of ms');
     this.advancedMs += ms;
     return this.now();
   }

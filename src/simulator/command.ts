@@ -29,7 +29,9 @@ function readJson(file: string, flag: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SimulatorUsageError(`${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new SimulatorUsageError(
+      `${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -41,7 +43,8 @@ function readJson(file: string, flag: string): unknown {
 function numberFlag(flag: string, value: string | undefined, check: (n: number) => boolean, rule: string) {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !check(n)) throw new SimulatorUsageError(`${flag} must be ${rule} (got "${value}")`);
+  if (value.trim() === '' || !check(n))
+    throw new SimulatorUsageError(`${flag} must be ${rule} (got "${value}")`);
   return n;
 }
 
@@ -72,10 +75,20 @@ export function simulatorOptionsFromArgs(
   if (values.help) return { help: true };
   const str = (name: string) => values[name] as string | undefined;
   const options: SimulatorOptions = {};
-  const port = numberFlag('--port', str('port'), (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port from 0 to 65535');
+  const port = numberFlag(
+    '--port',
+    str('port'),
+    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+    'a port from 0 to 65535',
+  );
   if (port !== undefined) options.port = port;
   if (str('host') !== undefined) options.host = str('host');
-  const scale = numberFlag('--time-scale', str('time-scale'), (n) => Number.isFinite(n) && n > 0, 'a positive number');
+  const scale = numberFlag(
+    '--time-scale',
+    str('time-scale'),
+    (n) => Number.isFinite(n) && n > 0,
+    'a positive number',
+  );
   if (scale !== undefined) options.timeScale = scale;
   if (str('seed-file') !== undefined) options.seed = readJson(str('seed-file')!, '--seed-file') as SeedData;
   if (str('state-file') !== undefined) options.stateFile = str('state-file');
@@ -107,7 +120,9 @@ export function simulatorOptionsFromArgs(
  */
 export async function runSimulatorCommand(
   argv: string[],
-  io: { out: (line: string) => void; signal?: AbortSignal } = { out: (line) => process.stdout.write(`${line}\n`) },
+  io: { out: (line: string) => void; signal?: AbortSignal } = {
+    out: (line) => process.stdout.write(`${line}\n`),
+  },
 ): Promise<void> {
   const parsed = simulatorOptionsFromArgs(argv);
   if (parsed.help) {

@@ -86,9 +86,11 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const timeScale = options.timeScale ?? 1;
-  if (!Number.isFinite(timeScale) || timeScale <= 0) throw new RangeError('timeScale must be a positive number');
+  if (!Number.isFinite(timeScale) || timeScale <= 0)
+    throw new RangeError('timeScale must be a positive number');
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError('port must be an integer from 0 to 65535');
   return {
     host: options.host ?? '127.0.0.1',
     port,
@@ -221,7 +223,8 @@ export class SimulatorCore implements SimulatorControl {
         : typeof options.startTime === 'number'
           ? options.startTime
           : Date.parse(options.startTime);
-    if (startMs !== undefined && Number.isNaN(startMs)) throw new RangeError('startTime must be a time or an ISO date');
+    if (startMs !== undefined && Number.isNaN(startMs))
+      throw new RangeError('startTime must be a time or an ISO date');
     // Time never runs backwards across a restart: resume from the saved simulated now if it is ahead.
     const anchor = saved ? Math.max(saved.simNowMs, startMs ?? Date.now()) : startMs;
     this.clock = new SimClock(this.options.timeScale, anchor);
@@ -249,7 +252,12 @@ export class SimulatorCore implements SimulatorControl {
 
   state(): SimulatorStateDump {
     const nowMs = this.now();
-    const view: ViewContext = { apiBase: `${this.url}/api/atlas/v2`, flavour: 'v2', version: '2023-01-01', nowMs };
+    const view: ViewContext = {
+      apiBase: `${this.url}/api/atlas/v2`,
+      flavour: 'v2',
+      version: '2023-01-01',
+      nowMs,
+    };
     const world = this.world;
     return {
       now: isoSeconds(nowMs),
@@ -264,7 +272,9 @@ export class SimulatorCore implements SimulatorControl {
         stateName: deploymentStateName(d, nowMs),
         backupEnabled: d.backupEnabled,
         continuousBackup: d.continuousBackup,
-        ...(d.update ? { update: { startsAt: isoSeconds(d.update.startsMs), endsAt: isoSeconds(d.update.endsMs) } } : {}),
+        ...(d.update
+          ? { update: { startsAt: isoSeconds(d.update.startsMs), endsAt: isoSeconds(d.update.endsMs) } }
+          : {}),
         snapshots: snapshotsOf(d, world.extraSnapshots, nowMs).map((s) => ({
           id: s.id,
           status: s.status,
@@ -340,7 +350,8 @@ export class SimulatorCore implements SimulatorControl {
     }
     if (update.clearOneShots) this.faults.clearOneShots();
     if (profile) this.faults.setProfile(profile);
-    const oneShots = update.oneShot === undefined ? [] : Array.isArray(update.oneShot) ? update.oneShot : [update.oneShot];
+    const oneShots =
+      update.oneShot === undefined ? [] : Array.isArray(update.oneShot) ? update.oneShot : [update.oneShot];
     for (const fault of oneShots) this.faults.addOneShot(fault);
   }
 

@@ -29,7 +29,11 @@ export const DEFAULT_SEED: SeedData = {
       continuousBackup: false,
       tags: [{ key: 'env', value: 'sandbox' }],
     },
-    { id: DEFAULT_IDS.serverlessTargetId, groupId: DEFAULT_IDS.projectId, name: DEFAULT_IDS.serverlessTarget },
+    {
+      id: DEFAULT_IDS.serverlessTargetId,
+      groupId: DEFAULT_IDS.projectId,
+      name: DEFAULT_IDS.serverlessTarget,
+    },
   ],
   clusters: [
     {

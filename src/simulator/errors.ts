@@ -64,7 +64,10 @@ export class SimError extends Error {
     readonly key: SimErrorKey,
     readonly detail: string,
     readonly parameters: unknown[] = [],
-    readonly extra: { badRequestDetail?: ApiErrorBody['badRequestDetail']; headers?: Record<string, string> } = {},
+    readonly extra: {
+      badRequestDetail?: ApiErrorBody['badRequestDetail'];
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail);
   }
@@ -92,7 +95,8 @@ export function reasonPhrase(status: number): string {
 
 /** Shorthands with the detail texts Atlas uses where recordings show them. */
 export const errors = {
-  groupNotFound: (groupId: string) => new SimError('groupNotFound', `No group with ID ${groupId} exists.`, [groupId]),
+  groupNotFound: (groupId: string) =>
+    new SimError('groupNotFound', `No group with ID ${groupId} exists.`, [groupId]),
   invalidGroupId: (groupId: string) =>
     new SimError('invalidGroupId', `An invalid group ID ${groupId} was specified.`, [groupId]),
   serverlessNotFound: (name: string, groupId: string) =>
@@ -109,14 +113,16 @@ export const errors = {
       [name],
     ),
   clusterInServerlessApi: (name: string) =>
-    new SimError(
-      'clusterInServerlessApi',
-      `${name} is a dedicated cluster; use the cluster API for it.`,
-      [name],
-    ),
+    new SimError('clusterInServerlessApi', `${name} is a dedicated cluster; use the cluster API for it.`, [
+      name,
+    ]),
   snapshotNotFound: (snapshotId: string, name: string) =>
-    new SimError('snapshotNotFound', `No snapshot with ID ${snapshotId} exists for ${name}.`, [snapshotId, name]),
+    new SimError('snapshotNotFound', `No snapshot with ID ${snapshotId} exists for ${name}.`, [
+      snapshotId,
+      name,
+    ]),
   restoreJobNotFound: (jobId: string, name: string) =>
     new SimError('restoreJobNotFound', `No restore job with ID ${jobId} exists for ${name}.`, [jobId, name]),
-  resourceNotFound: (path: string) => new SimError('resourceNotFound', `Cannot find resource ${path}.`, [path]),
+  resourceNotFound: (path: string) =>
+    new SimError('resourceNotFound', `Cannot find resource ${path}.`, [path]),
 } as const;

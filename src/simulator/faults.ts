@@ -31,7 +31,14 @@ export const ROUTE_IDS = [
 ] as const;
 export type RouteId = (typeof ROUTE_IDS)[number];
 
-export const FAULT_KINDS = ['reset', 'error500', 'error503', 'rateLimited', 'malformedJson', 'commitThenDrop'] as const;
+export const FAULT_KINDS = [
+  'reset',
+  'error500',
+  'error503',
+  'rateLimited',
+  'malformedJson',
+  'commitThenDrop',
+] as const;
 /**
  * - `reset`: the socket is destroyed before anything is done or answered.
  * - `error500` / `error503`: UNEXPECTED_ERROR / SERVICE_UNAVAILABLE, nothing done.
@@ -96,7 +103,11 @@ export const oneShotFaultSchema = z.strictObject({
 });
 export type OneShotFault = z.input<typeof oneShotFaultSchema>;
 
-export const DEFAULT_RATE_LIMIT: RateLimitConfig = { capacity: 1200, refillRate: 600, refillDurationSeconds: 60 };
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = {
+  capacity: 1200,
+  refillRate: 600,
+  refillDurationSeconds: 60,
+};
 
 /** Profiles for the command's `--faults` flag. */
 export const FAULT_PROFILES: Record<'none' | 'flaky' | 'storm', FaultProfile> = {
@@ -104,7 +115,15 @@ export const FAULT_PROFILES: Record<'none' | 'flaky' | 'storm', FaultProfile> = 
   flaky: {
     seed: 7,
     routes: {
-      '*': { error500: 0.02, error503: 0.04, reset: 0.02, rateLimited: 0.03, malformedJson: 0.01, latencyMs: 20, latencyJitterMs: 150 },
+      '*': {
+        error500: 0.02,
+        error503: 0.04,
+        reset: 0.02,
+        rateLimited: 0.03,
+        malformedJson: 0.01,
+        latencyMs: 20,
+        latencyJitterMs: 150,
+      },
       createRestoreJob: { commitThenDrop: 0.25 },
       updateServerless: { commitThenDrop: 0.1 },
       updateCluster: { commitThenDrop: 0.1 },
@@ -113,7 +132,14 @@ export const FAULT_PROFILES: Record<'none' | 'flaky' | 'storm', FaultProfile> = 
   storm: {
     seed: 13,
     routes: {
-      '*': { error500: 0.1, error503: 0.2, reset: 0.05, rateLimited: 0.25, latencyMs: 100, latencyJitterMs: 400 },
+      '*': {
+        error500: 0.1,
+        error503: 0.2,
+        reset: 0.05,
+        rateLimited: 0.25,
+        latencyMs: 100,
+        latencyJitterMs: 400,
+      },
       createRestoreJob: { commitThenDrop: 0.3 },
     },
     retryAfterSeconds: 3,
@@ -208,7 +234,9 @@ export class FaultInjector {
         kind: oneShot.kind,
         source: 'oneShot',
         latencyMs,
-        ...(oneShot.kind === 'rateLimited' ? { retryAfterSeconds: oneShot.retryAfterSeconds ?? retryAfter } : {}),
+        ...(oneShot.kind === 'rateLimited'
+          ? { retryAfterSeconds: oneShot.retryAfterSeconds ?? retryAfter }
+          : {}),
       };
     }
     let cumulative = 0;
@@ -234,7 +262,10 @@ export class TokenBuckets {
   constructor(private readonly realNow: () => number = Date.now) {}
 
   /** Takes one token; returns what is left, or how long to wait when the bucket is empty. */
-  take(key: string, config: RateLimitConfig): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number } {
+  take(
+    key: string,
+    config: RateLimitConfig,
+  ): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number } {
     const now = this.realNow();
     const perMs = config.refillRate / (config.refillDurationSeconds * 1000);
     const bucket = this.buckets.get(key) ?? { tokens: config.capacity, atMs: now };
@@ -257,7 +288,8 @@ export class TokenBuckets {
 export function resolveFaultProfile(value: unknown): FaultProfile {
   if (typeof value === 'string') {
     const profile = (FAULT_PROFILES as Record<string, FaultProfile>)[value];
-    if (!profile) throw new Error(`unknown fault profile "${value}" (known: ${Object.keys(FAULT_PROFILES).join(', ')})`);
+    if (!profile)
+      throw new Error(`unknown fault profile "${value}" (known: ${Object.keys(FAULT_PROFILES).join(', ')})`);
     return profile;
   }
   const result = faultProfileSchema.safeParse(value);

@@ -41,13 +41,20 @@ export function booleanParam(query: URLSearchParams, name: string, fallback: boo
   if (value === null) return fallback;
   if (/^true$/i.test(value)) return true;
   if (/^false$/i.test(value)) return false;
-  throw new SimError('invalidQueryParameter', `Invalid query parameter ${name}: ${value} is not true or false.`, [
-    name,
-    value,
-  ]);
+  throw new SimError(
+    'invalidQueryParameter',
+    `Invalid query parameter ${name}: ${value} is not true or false.`,
+    [name, value],
+  );
 }
 
-function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+function integerParam(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = query.get(name);
   if (value === null) return fallback;
   const n = Number(value);

@@ -63,7 +63,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 }
 
-export type { SimulatorOptions, SimulatorControl, SimulatorStateDump, ScenarioRequest, FaultsUpdate } from './core';
+export type {
+  SimulatorOptions,
+  SimulatorControl,
+  SimulatorStateDump,
+  ScenarioRequest,
+  FaultsUpdate,
+} from './core';
 export type { SimulatorCredentials } from './default-seed';
 export { DEFAULT_CREDENTIALS, DEFAULT_IDS, DEFAULT_SEED } from './default-seed';
 export type { SeedData, SimulatorIds } from './seed';

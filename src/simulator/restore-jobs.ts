@@ -28,14 +28,23 @@ export interface CreateJobSettings {
 }
 
 /** Schema problems as Atlas' `badRequestDetail.fields`, each naming the field and the rule. */
-function validationError(issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): SimError {
+function validationError(
+  issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[],
+): SimError {
   const fields = issues.map((issue) => {
     const field =
-      issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.join(', ') : issue.path.map(String).join('.') || '(body)';
+      issue.code === 'unrecognized_keys' && issue.keys
+        ? issue.keys.join(', ')
+        : issue.path.map(String).join('.') || '(body)';
     return { field, description: issue.message };
   });
   const detail = `Invalid restore job: ${fields.map((f) => `${f.field}: ${f.description}`).join('; ')}.`;
-  return new SimError('validation', detail, fields.map((f) => f.field), { badRequestDetail: { fields } });
+  return new SimError(
+    'validation',
+    detail,
+    fields.map((f) => f.field),
+    { badRequestDetail: { fields } },
+  );
 }
 
 function findSnapshotAnywhere(world: World, snapshotId: string, nowMs: number) {
@@ -140,9 +149,15 @@ export function buildRestoreJob(
     deliveryType: request.deliveryType,
     ...(snapshot ? { snapshotId: snapshot.id, snapshotTakenMs: snapshot.takenMs } : {}),
     ...(request.deliveryType !== 'download'
-      ? { targetClusterName: request.targetClusterName, targetGroupId: request.targetGroupId, targetDeploymentItemName }
+      ? {
+          targetClusterName: request.targetClusterName,
+          targetGroupId: request.targetGroupId,
+          targetDeploymentItemName,
+        }
       : {}),
-    ...(request.pointInTimeUTCSeconds !== undefined ? { pointInTimeUTCSeconds: request.pointInTimeUTCSeconds } : {}),
+    ...(request.pointInTimeUTCSeconds !== undefined
+      ? { pointInTimeUTCSeconds: request.pointInTimeUTCSeconds }
+      : {}),
     ...(request.oplogTs !== undefined ? { oplogTs: request.oplogTs } : {}),
     ...(request.oplogInc !== undefined ? { oplogInc: request.oplogInc } : {}),
     createdMs: nowMs,
@@ -164,9 +179,10 @@ export function cancelRestoreJob(job: RestoreJobRecord, nowMs: number): void {
     );
   const phase = restoreJobPhase(job, nowMs);
   if (phase.state === 'cancelled' || phase.state === 'failed' || phase.state === 'expired')
-    throw new SimError('restoreJobNotCancellable', `Restore job ${job.id} has already ${phase.state === 'cancelled' ? 'been cancelled' : phase.state}.`, [
-      job.id,
-      phase.state,
-    ]);
+    throw new SimError(
+      'restoreJobNotCancellable',
+      `Restore job ${job.id} has already ${phase.state === 'cancelled' ? 'been cancelled' : phase.state}.`,
+      [job.id, phase.state],
+    );
   job.cancelledMs = nowMs;
 }

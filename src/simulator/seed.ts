@@ -11,14 +11,19 @@ import { snapshotStatusSchema } from '../atlas/schemas';
 
 const deploymentName = z
   .string()
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/, 'must start with a letter or digit and contain only letters, digits and -');
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9-]*$/,
+    'must start with a letter or digit and contain only letters, digits and -',
+  );
 
 const tag = z.strictObject({ key: z.string().min(1).max(255), value: z.string().min(1).max(255) });
 
 export const seedSchema = z
   .strictObject({
     projects: z
-      .array(z.strictObject({ id: objectIdSchema, name: z.string().min(1), orgId: objectIdSchema.optional() }))
+      .array(
+        z.strictObject({ id: objectIdSchema, name: z.string().min(1), orgId: objectIdSchema.optional() }),
+      )
       .min(1),
     serverless: z
       .array(
@@ -79,7 +84,11 @@ export const seedSchema = z
     ];
     for (const { d, path } of deployments) {
       if (!projects.has(d.groupId))
-        ctx.addIssue({ code: 'custom', path: [...path, 'groupId'], message: 'must be the id of a seeded project' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'groupId'],
+          message: 'must be the id of a seeded project',
+        });
       // Atlas names clusters and serverless instances from one namespace per project (DUPLICATE_CLUSTER_NAME).
       const key = `${d.groupId}/${d.name}`;
       if (names.has(key))

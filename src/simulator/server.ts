@@ -6,7 +6,13 @@ import { SimError, errors, reasonPhrase } from './errors';
 import type { FaultDecision, RateLimitConfig, RouteId } from './faults';
 import { booleanParam, parseJsonBody, readBody, type Reply } from './http-util';
 import type { RequestLogEntry } from './request-log';
-import { CLUSTER_2023_DEPRECATION, SERVERLESS_DEPRECATION, matchRoute, negotiateVersion, type RouteDef } from './router';
+import {
+  CLUSTER_2023_DEPRECATION,
+  SERVERLESS_DEPRECATION,
+  matchRoute,
+  negotiateVersion,
+  type RouteDef,
+} from './router';
 import type { ViewContext } from './views';
 
 /**
@@ -139,7 +145,9 @@ async function handleApi(
   const auth = core.auth.authenticate(req.headers.authorization, method, req.url ?? '/');
   if (!auth.ok) {
     if (auth.scheme === 'digest') {
-      exchange.json(401, UNAUTHORIZED_BODY, { 'WWW-Authenticate': digestChallenge(core.auth.newNonce(), auth.stale) });
+      exchange.json(401, UNAUTHORIZED_BODY, {
+        'WWW-Authenticate': digestChallenge(core.auth.newNonce(), auth.stale),
+      });
     } else {
       exchange.error(new SimError('invalidToken', auth.detail, []), {
         'WWW-Authenticate': `Bearer error="invalid_token"`,
@@ -164,18 +172,23 @@ async function handleApi(
   let version: string | undefined;
   let envelope: boolean;
   try {
-    if (flavour === 'v2') version = negotiateVersion(req.headers.accept, route.family, core.options.versionedAcceptRequired);
+    if (flavour === 'v2')
+      version = negotiateVersion(req.headers.accept, route.family, core.options.versionedAcceptRequired);
     envelope = booleanParam(url.searchParams, 'envelope', false);
   } catch (error) {
     exchange.error(error as SimError, headers);
     return;
   }
-  if (route.family === 'clusters' && version === '2023-02-01') Object.assign(headers, CLUSTER_2023_DEPRECATION);
+  if (route.family === 'clusters' && version === '2023-02-01')
+    Object.assign(headers, CLUSTER_2023_DEPRECATION);
 
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   const limit = core.faults.rateLimit();
   if (limit) {
-    const taken = core.buckets.take(params.groupId ? `group:${params.groupId}` : `principal:${auth.principal}`, limit);
+    const taken = core.buckets.take(
+      params.groupId ? `group:${params.groupId}` : `principal:${auth.principal}`,
+      limit,
+    );
     headers['RateLimit-Limit'] = String(limit.capacity);
     headers['RateLimit-Remaining'] = String(taken.ok ? taken.remaining : 0);
     if (!taken.ok) {
@@ -188,7 +201,11 @@ async function handleApi(
       return;
     }
   }
-  if (answerEarlyFault(exchange, decision, headers, () => rateLimitedError(route, flavour, decision.retryAfterSeconds ?? 1, limit || undefined)))
+  if (
+    answerEarlyFault(exchange, decision, headers, () =>
+      rateLimitedError(route, flavour, decision.retryAfterSeconds ?? 1, limit || undefined),
+    )
+  )
     return;
 
   const view: ViewContext = {
@@ -217,13 +234,20 @@ async function handleApi(
     return;
   }
   const contentType =
-    flavour === 'v2' ? `application/vnd.atlas.${version}+json;charset=utf-8` : 'application/json;charset=utf-8';
+    flavour === 'v2'
+      ? `application/vnd.atlas.${version}+json;charset=utf-8`
+      : 'application/json;charset=utf-8';
   const payload = envelope
     ? reply.kind === 'list'
       ? { ...(reply.body as object), status: reply.status }
       : { status: reply.status, content: reply.body }
     : reply.body;
-  exchange.json(reply.status, payload, { ...headers, 'Content-Type': contentType }, decision.kind === 'malformedJson');
+  exchange.json(
+    reply.status,
+    payload,
+    { ...headers, 'Content-Type': contentType },
+    decision.kind === 'malformedJson',
+  );
 }
 
 /** Faults that answer before the request is handled; true when one did. */
@@ -244,7 +268,10 @@ function answerEarlyFault(
       exchange.error(new SimError('unexpected', 'Unexpected error.', []), headers);
       return true;
     case 'error503':
-      exchange.error(new SimError('serviceUnavailable', 'Service is temporarily unavailable; retry later.', []), headers);
+      exchange.error(
+        new SimError('serviceUnavailable', 'Service is temporarily unavailable; retry later.', []),
+        headers,
+      );
       return true;
     case 'rateLimited':
       exchange.error(rateLimited(), { ...headers, 'Retry-After': String(decision.retryAfterSeconds ?? 1) });
@@ -278,7 +305,13 @@ function origin(core: SimulatorCore, req: IncomingMessage): string {
 }
 
 /** `POST /api/oauth/token` (client credentials) and `POST /api/oauth/revoke` (atlas-api.md §2.2). */
-async function handleOAuth(core: SimulatorCore, exchange: Exchange, url: URL, body: string, method: string): Promise<void> {
+async function handleOAuth(
+  core: SimulatorCore,
+  exchange: Exchange,
+  url: URL,
+  body: string,
+  method: string,
+): Promise<void> {
   const { req, entry } = exchange;
   const isToken = url.pathname === '/api/oauth/token';
   const routeId: RouteId = isToken ? 'token' : 'revokeToken';
@@ -295,11 +328,11 @@ async function handleOAuth(core: SimulatorCore, exchange: Exchange, url: URL, bo
       entry.fault = 'rateLimited';
       entry.faultSource = 'bucket';
       exchange.error(
-        new SimError('tokenRateLimited', `Resource /api/oauth/token is limited to ${limit} requests every 1 minutes.`, [
-          '/api/oauth/token',
-          limit,
-          1,
-        ]),
+        new SimError(
+          'tokenRateLimited',
+          `Resource /api/oauth/token is limited to ${limit} requests every 1 minutes.`,
+          ['/api/oauth/token', limit, 1],
+        ),
         { 'Retry-After': String(taken.retryAfterSeconds) },
       );
       return;
@@ -316,7 +349,9 @@ async function handleOAuth(core: SimulatorCore, exchange: Exchange, url: URL, bo
   entry.authenticated = true;
   const decision = core.faults.decide(routeId);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-  if (answerEarlyFault(exchange, decision, {}, () => new SimError('tokenRateLimited', 'Too many requests.', [])))
+  if (
+    answerEarlyFault(exchange, decision, {}, () => new SimError('tokenRateLimited', 'Too many requests.', []))
+  )
     return;
   const form = new URLSearchParams(body);
   if (!isToken) {
@@ -356,7 +391,10 @@ async function handleControl(
 ): Promise<void> {
   const send = (status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(text)),
+    });
     res.end(text);
   };
   try {

@@ -31,7 +31,10 @@ export function projectView(project: ProjectRecord, clusterCount: number, ctx: V
   };
 }
 
-export function deploymentPath(deployment: Pick<DeploymentRecord, 'kind' | 'groupId' | 'name'>, ctx: ViewContext) {
+export function deploymentPath(
+  deployment: Pick<DeploymentRecord, 'kind' | 'groupId' | 'name'>,
+  ctx: ViewContext,
+) {
   const segment = deployment.kind === 'serverless' ? 'serverless' : 'clusters';
   return `${ctx.apiBase}/groups/${deployment.groupId}/${segment}/${deployment.name}`;
 }
@@ -215,7 +218,10 @@ export function snapshotView(snapshot: SnapshotState, deployment: DeploymentReco
     ...expiresAt,
     frequencyType: snapshot.frequencyType,
     id: snapshot.id,
-    links: [link(`${owner}/backup/snapshots/${snapshot.id}`, 'self'), link(owner, 'https://cloud.mongodb.com/cluster')],
+    links: [
+      link(`${owner}/backup/snapshots/${snapshot.id}`, 'self'),
+      link(owner, 'https://cloud.mongodb.com/cluster'),
+    ],
     mongodVersion: deployment.mongoDBVersion,
     policyItems: [],
     replicaSetName: deployment.name,
@@ -247,9 +253,15 @@ export function restoreJobView(job: RestoreJobRecord, phase: RestoreJobPhase, ct
     else finishedAt = isoSeconds(ended);
   }
   const links = [link(`${owner}/backup/restoreJobs/${job.id}`, 'self')];
-  if (job.snapshotId) links.push(link(`${owner}/backup/snapshots/${job.snapshotId}`, 'https://cloud.mongodb.com/snapshot'));
+  if (job.snapshotId)
+    links.push(link(`${owner}/backup/snapshots/${job.snapshotId}`, 'https://cloud.mongodb.com/snapshot'));
   links.push(
-    link(owner, job.kind === 'serverless' ? 'https://cloud.mongodb.com/serverlessInstance' : 'https://cloud.mongodb.com/cluster'),
+    link(
+      owner,
+      job.kind === 'serverless'
+        ? 'https://cloud.mongodb.com/serverlessInstance'
+        : 'https://cloud.mongodb.com/cluster',
+    ),
     link(`${ctx.apiBase}/groups/${job.groupId}`, 'https://cloud.mongodb.com/group'),
   );
   return {

@@ -70,7 +70,10 @@ describe('simulator authentication', () => {
       await first.arrayBuffer();
       const { nonce } = challengeParams(first.headers.get('www-authenticate'));
       const response = await fetch(sim.url + groupsUri, {
-        headers: { ...accept, Authorization: digestHeader(sim.credentials, 'GET', groupsUri, nonce!, { quoteAlgorithm }) },
+        headers: {
+          ...accept,
+          Authorization: digestHeader(sim.credentials, 'GET', groupsUri, nonce!, { quoteAlgorithm }),
+        },
       });
       assert.equal(response.status, 200, `quoteAlgorithm=${quoteAlgorithm}`);
       await response.arrayBuffer();
@@ -99,7 +102,9 @@ describe('simulator authentication', () => {
     await first.arrayBuffer();
     const { nonce } = challengeParams(first.headers.get('www-authenticate'));
     const signedWithoutQuery = digestHeader(sim.credentials, 'GET', groupsUri, nonce!);
-    const response = await fetch(sim.url + uri, { headers: { ...accept, Authorization: signedWithoutQuery } });
+    const response = await fetch(sim.url + uri, {
+      headers: { ...accept, Authorization: signedWithoutQuery },
+    });
     assert.equal(response.status, 401);
     await response.arrayBuffer();
   });
@@ -117,7 +122,10 @@ describe('simulator authentication', () => {
     assert.equal(challengeParams(stale.headers.get('www-authenticate')).stale, 'true');
 
     const unknown = await fetch(sim.url + groupsUri, {
-      headers: { ...accept, Authorization: digestHeader(sim.credentials, 'GET', groupsUri, 'bm90LWlzc3VlZA==') },
+      headers: {
+        ...accept,
+        Authorization: digestHeader(sim.credentials, 'GET', groupsUri, 'bm90LWlzc3VlZA=='),
+      },
     });
     assert.equal(unknown.status, 401);
     await unknown.arrayBuffer();
@@ -137,7 +145,10 @@ describe('simulator authentication', () => {
     await replay.arrayBuffer();
     assert.equal(challengeParams(replay.headers.get('www-authenticate')).stale, 'true');
     const next = await fetch(sim.url + groupsUri, {
-      headers: { ...accept, Authorization: digestHeader(sim.credentials, 'GET', groupsUri, nonce!, { nc: '00000002' }) },
+      headers: {
+        ...accept,
+        Authorization: digestHeader(sim.credentials, 'GET', groupsUri, nonce!, { nc: '00000002' }),
+      },
     });
     assert.equal(next.status, 200);
     await next.arrayBuffer();
@@ -162,7 +173,9 @@ describe('simulator authentication', () => {
     assert.ok(!expired.text.includes(token));
 
     const second = (await fetchToken(sim)).json.access_token as string;
-    const basic = Buffer.from(`${sim.credentials.clientId}:${sim.credentials.clientSecret}`).toString('base64');
+    const basic = Buffer.from(`${sim.credentials.clientId}:${sim.credentials.clientSecret}`).toString(
+      'base64',
+    );
     const revoke = await fetch(`${sim.url}/api/oauth/revoke`, {
       method: 'POST',
       headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -10,7 +10,8 @@ export const md5 = (text: string) => createHash('md5').update(text).digest('hex'
 
 export function challengeParams(header: string | null): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1]!] = m[2] ?? m[3] ?? '';
+  for (const m of (header ?? '').matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]*))/g))
+    params[m[1]!] = m[2] ?? m[3] ?? '';
   return params;
 }
 
@@ -73,18 +74,31 @@ async function send(url: string, init: RequestInit): Promise<CallResult> {
 }
 
 /** One API call; with Digest it does the unauthenticated first leg and answers the challenge. */
-export async function call(sim: RunningSimulator, path: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  sim: RunningSimulator,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const method = options.method ?? 'GET';
   const uri = `/api/atlas/${options.flavour ?? 'v2'}${path}`;
   const headers: Record<string, string> = {};
-  const accept = options.accept === undefined ? (options.flavour === 'v1.0' ? 'application/json' : acceptFor(path)) : options.accept;
+  const accept =
+    options.accept === undefined
+      ? options.flavour === 'v1.0'
+        ? 'application/json'
+        : acceptFor(path)
+      : options.accept;
   if (accept !== null) headers.Accept = accept;
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const auth = options.auth ?? 'digest';
   if (auth === 'none') return send(sim.url + uri, { method, headers, body });
   if (typeof auth === 'object' && 'bearer' in auth)
-    return send(sim.url + uri, { method, headers: { ...headers, Authorization: `Bearer ${auth.bearer}` }, body });
+    return send(sim.url + uri, {
+      method,
+      headers: { ...headers, Authorization: `Bearer ${auth.bearer}` },
+      body,
+    });
   const creds = typeof auth === 'object' ? auth.digest : sim.credentials;
   const challenge = await send(sim.url + uri, { method, headers, body });
   if (challenge.status !== 401) return challenge;
@@ -97,7 +111,11 @@ export async function call(sim: RunningSimulator, path: string, options: CallOpt
 }
 
 /** A bearer token from the simulator's token endpoint. */
-export async function fetchToken(sim: RunningSimulator, clientId = sim.credentials.clientId, secret = sim.credentials.clientSecret) {
+export async function fetchToken(
+  sim: RunningSimulator,
+  clientId = sim.credentials.clientId,
+  secret = sim.credentials.clientSecret,
+) {
   return send(`${sim.url}/api/oauth/token`, {
     method: 'POST',
     headers: {
@@ -121,7 +139,10 @@ export async function expectSocketError(promise: Promise<unknown>): Promise<stri
 }
 
 /** Starts a simulator for one test file and closes it after. */
-export async function withSimulator<T>(options: SimulatorOptions, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> {
+export async function withSimulator<T>(
+  options: SimulatorOptions,
+  fn: (sim: RunningSimulator) => Promise<T>,
+): Promise<T> {
   const sim = await startSimulator(options);
   try {
     return await fn(sim);

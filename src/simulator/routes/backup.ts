@@ -13,7 +13,9 @@ function listSnapshots(kind: DeploymentKind): Handler {
     const items = snapshotsOf(deployment, world.extraSnapshots, request.view.nowMs).map((s) =>
       snapshotView(s, deployment, request.view),
     );
-    return okList(page(items, listQuery(request.query), `${deploymentPath(deployment, request.view)}/backup/snapshots`));
+    return okList(
+      page(items, listQuery(request.query), `${deploymentPath(deployment, request.view)}/backup/snapshots`),
+    );
   };
 }
 
@@ -21,7 +23,9 @@ function getSnapshot(kind: DeploymentKind): Handler {
   return (request) => {
     const deployment = requireDeployment(request, kind);
     const id = request.params.snapshotId!;
-    const snapshot = snapshotsOf(deployment, request.core.world.extraSnapshots, request.view.nowMs).find((s) => s.id === id);
+    const snapshot = snapshotsOf(deployment, request.core.world.extraSnapshots, request.view.nowMs).find(
+      (s) => s.id === id,
+    );
     if (!snapshot) throw errors.snapshotNotFound(id, deployment.name);
     return ok(snapshotView(snapshot, deployment, request.view));
   };
@@ -42,7 +46,9 @@ function listRestoreJobs(kind: DeploymentKind): Handler {
     const items = request.core.world
       .jobsOf(deployment.id)
       .map((job) => restoreJobView(job, restoreJobPhase(job, now), request.view));
-    return okList(page(items, listQuery(request.query), `${deploymentPath(deployment, request.view)}/backup/restoreJobs`));
+    return okList(
+      page(items, listQuery(request.query), `${deploymentPath(deployment, request.view)}/backup/restoreJobs`),
+    );
   };
 }
 

@@ -39,7 +39,9 @@ export function requireDeployment(request: ApiRequest, kind: DeploymentKind): De
   if (deployment) {
     throw kind === 'serverless' ? errors.clusterInServerlessApi(name) : errors.serverlessInClusterApi(name);
   }
-  throw kind === 'serverless' ? errors.serverlessNotFound(name, project.id) : errors.clusterNotFound(name, project.id);
+  throw kind === 'serverless'
+    ? errors.serverlessNotFound(name, project.id)
+    : errors.clusterNotFound(name, project.id);
 }
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, kind: 'object', body });

@@ -7,14 +7,18 @@ import { clusterView, serverlessView, type ViewContext } from '../views';
 import { ok, okList, requireDeployment, requireProject, type ApiRequest, type Handler } from './context';
 
 const viewOf = (deployment: DeploymentRecord, view: ViewContext, stateName?: string) =>
-  deployment.kind === 'serverless' ? serverlessView(deployment, view, stateName) : clusterView(deployment, view, stateName);
+  deployment.kind === 'serverless'
+    ? serverlessView(deployment, view, stateName)
+    : clusterView(deployment, view, stateName);
 
 function list(kind: DeploymentKind): Handler {
   return (request) => {
     const project = requireProject(request);
     const segment = kind === 'serverless' ? 'serverless' : 'clusters';
     const items = request.core.world.deploymentsOf(project.id, kind).map((d) => viewOf(d, request.view));
-    return okList(page(items, listQuery(request.query), `${request.view.apiBase}/groups/${project.id}/${segment}`));
+    return okList(
+      page(items, listQuery(request.query), `${request.view.apiBase}/groups/${project.id}/${segment}`),
+    );
   };
 }
 
@@ -22,7 +26,9 @@ function get(kind: DeploymentKind): Handler {
   return (request) => ok(viewOf(requireDeployment(request, kind), request.view));
 }
 
-function schemaError(issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): SimError {
+function schemaError(
+  issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[],
+): SimError {
   const fields = issues.map((issue) => ({
     field:
       issue.code === 'unrecognized_keys' && issue.keys
@@ -90,7 +96,8 @@ const updateCluster: Handler = (request) => {
       throw schemaError([{ path: [key], message: 'must be a boolean', code: 'invalid_type' }]);
   }
   const parsedTags = serverlessInstanceUpdateSchema.shape.tags.safeParse(fields.tags);
-  if (!parsedTags.success) throw schemaError(parsedTags.error.issues.map((i) => ({ ...i, path: ['tags', ...i.path] })));
+  if (!parsedTags.success)
+    throw schemaError(parsedTags.error.issues.map((i) => ({ ...i, path: ['tags', ...i.path] })));
 
   const backupEnabled = (fields[backupField] as boolean | undefined) ?? deployment.backupEnabled;
   const pitEnabled = (fields.pitEnabled as boolean | undefined) ?? deployment.continuousBackup;
