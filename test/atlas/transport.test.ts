@@ -255,6 +255,37 @@ describe('transport over a local server', () => {
     }
   });
 
+  it('a 404 or 410 on a serverless route says the endpoints were sunset and to use kind "cluster"', async () => {
+    handler = (req, res) =>
+      req.url?.includes('/serverless/')
+        ? json(res, 410, {
+            error: 410,
+            errorCode: 'VERSION_GONE',
+            detail: 'This endpoint is gone.',
+            reason: 'Gone',
+          })
+        : json(res, 404, {
+            error: 404,
+            errorCode: 'CLUSTER_NOT_FOUND',
+            detail: 'No cluster named prod-1.',
+            reason: 'Not Found',
+          });
+    const atlas = client();
+    try {
+      const gone = await rejection(atlas.serverless.listRestoreJobs(target));
+      assert.equal(gone.status, 410);
+      assert.equal(gone.errorCode, 'VERSION_GONE');
+      assert.equal(gone.detail, 'This endpoint is gone.');
+      assert.match(gone.message, /serverless endpoints on 2026-01-22/);
+      assert.match(gone.message, /use kind "cluster"/);
+      const missing = await rejection(atlas.clusters.get(target));
+      assert.equal(missing.errorCode, 'CLUSTER_NOT_FOUND');
+      assert.doesNotMatch(missing.message, /sunset/);
+    } finally {
+      await atlas.close();
+    }
+  });
+
   it('an invalid request names the field and sends nothing', async () => {
     let requests = 0;
     handler = (_req, res) => {
