@@ -50,6 +50,8 @@ export interface RouteDef {
   method: string;
   template: string;
   family: Family;
+  /** v2 media-type versions, oldest first. */
+  versions: readonly string[];
   /** Serverless routes carry Deprecation/Sunset headers. */
   serverless: boolean;
   handler: Handler;
@@ -57,7 +59,14 @@ export interface RouteDef {
   paramNames: string[];
 }
 
-function route(id: RouteId, method: string, template: string, family: Family, handler: Handler): RouteDef {
+function route(
+  id: RouteId,
+  method: string,
+  template: string,
+  family: Family,
+  handler: Handler,
+  versions: readonly string[] = FAMILY_VERSIONS[family],
+): RouteDef {
   const paramNames: string[] = [];
   const source = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     paramNames.push(name);
@@ -68,6 +77,7 @@ function route(id: RouteId, method: string, template: string, family: Family, ha
     method,
     template,
     family,
+    versions,
     serverless: template.includes('/serverless'),
     handler,
     pattern: new RegExp(`^${source}/?$`),
@@ -116,7 +126,11 @@ export const ROUTES: readonly RouteDef[] = [
   ),
   route('listClusters', 'GET', '/groups/{groupId}/clusters', 'clusters', d.listClusters),
   route('getCluster', 'GET', CLUSTER, 'clusters', d.getCluster),
-  route('updateCluster', 'PATCH', CLUSTER, 'clusters', d.updateCluster),
+  // The published spec gives the cluster PATCH one more version than the GET: 2024-10-23.
+  route('updateCluster', 'PATCH', CLUSTER, 'clusters', d.updateCluster, [
+    ...FAMILY_VERSIONS.clusters,
+    '2024-10-23',
+  ]),
   route('listClusterSnapshots', 'GET', `${CLUSTER}/backup/snapshots`, 'backup', b.listClusterSnapshots),
   route(
     'getClusterSnapshot',
@@ -159,13 +173,16 @@ export function matchRoute(method: string, path: string): RouteMatch {
 }
 
 /**
- * The media-type version to answer a v2 request with: the newest version of the family not later than the
+ * The media-type version to answer a v2 request with: the newest version of the route not later than the
  * date asked for (the documented guess of atlas-api.md §1). No versioned `Accept`, an unpublished date or
- * one older than the family → 406 INVALID_VERSION_DATE, unless `required` is off, in which case a missing
- * header gets the family's oldest version.
+ * one older than the route → 406 INVALID_VERSION_DATE, unless `required` is off, in which case a missing
+ * header gets the route's oldest version.
  */
-export function negotiateVersion(accept: string | undefined, family: Family, required: boolean): string {
-  const versions = FAMILY_VERSIONS[family];
+export function negotiateVersion(
+  accept: string | undefined,
+  versions: readonly string[],
+  required: boolean,
+): string {
   const asked = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/.exec(accept ?? '')?.[1];
   if (asked === undefined) {
     if (!required) return versions[0]!;

@@ -173,7 +173,7 @@ async function handleApi(
   let envelope: boolean;
   try {
     if (flavour === 'v2')
-      version = negotiateVersion(req.headers.accept, route.family, core.options.versionedAcceptRequired);
+      version = negotiateVersion(req.headers.accept, route.versions, core.options.versionedAcceptRequired);
     envelope = booleanParam(url.searchParams, 'envelope', false);
   } catch (error) {
     exchange.error(error as SimError, headers);

@@ -88,6 +88,22 @@ describe('simulator API surface', () => {
       }
     });
 
+    it('answers a cluster PATCH in 2024-10-23, which only that operation has', async () => {
+      const accept = 'application/vnd.atlas.2024-10-23+json';
+      const patched = await call(sim, `/groups/${g}/clusters/${sim.ids.clusterTarget}`, {
+        method: 'PATCH',
+        accept,
+        body: { terminationProtectionEnabled: false },
+      });
+      assert.equal(patched.status, 200);
+      assert.equal(
+        patched.headers.get('content-type'),
+        'application/vnd.atlas.2024-10-23+json;charset=utf-8',
+      );
+      const got = await call(sim, cluster(), { accept });
+      assert.equal(got.headers.get('content-type'), 'application/vnd.atlas.2024-08-05+json;charset=utf-8');
+    });
+
     it('puts the serverless Deprecation and Sunset headers on serverless routes, errors included', async () => {
       for (const path of [
         serverless(),

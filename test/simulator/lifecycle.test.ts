@@ -278,6 +278,35 @@ describe('simulator state and lifecycles', () => {
       });
     }
 
+    it('runs simulated time faster with timeScale: a 20-minute restore in a fraction of a second', async () => {
+      const fast = await startSimulator({ timeScale: 6000 });
+      try {
+        const base = `/groups/${g}/serverless/${fast.ids.serverlessSource}`;
+        const snapshot = (await call(fast, `${base}/backup/snapshots`)).json.results[0];
+        const created = await call(fast, `${base}/backup/restoreJobs`, {
+          method: 'POST',
+          body: {
+            deliveryType: 'automated',
+            snapshotId: snapshot.id,
+            targetClusterName: fast.ids.serverlessTarget,
+            targetGroupId: g,
+          },
+        });
+        const startedReal = Date.now();
+        let state = deriveRestoreJobState(created.json);
+        while (state === 'in_progress' && Date.now() - startedReal < 5000) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          state = deriveRestoreJobState(
+            (await call(fast, `${base}/backup/restoreJobs/${created.json.id}`)).json,
+          );
+        }
+        assert.equal(state, 'finished');
+        assert.ok(Date.now() - startedReal >= 150, 'not before 20 simulated minutes = 200 real ms');
+      } finally {
+        await fast.close();
+      }
+    });
+
     it("keeps a 'never' job in progress however long it runs", async () => {
       sim.control.setScenario({ outcome: 'never' });
       const snapshot = await latestSnapshot(cluster());
