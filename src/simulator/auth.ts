@@ -155,8 +155,17 @@ export class Authenticator {
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return { valid: false };
-    const clientId = decodeURIComponent(decoded.slice(0, colon));
-    const secret = decodeURIComponent(decoded.slice(colon + 1));
+    // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text.replace(/\+/g, ' '));
+      } catch {
+        return undefined;
+      }
+    };
+    const clientId = decode(decoded.slice(0, colon));
+    const secret = decode(decoded.slice(colon + 1));
+    if (clientId === undefined || secret === undefined) return { valid: false };
     const { credentials } = this.options;
     return {
       clientId,

@@ -17,7 +17,7 @@ import { RequestLog, type RequestCounts, type RequestLogEntry } from './request-
 import { restoreJobPhase } from './restore-jobs';
 import { parseSeed, seedIds, type ParsedSeed, type SeedData, type SimulatorIds } from './seed';
 import { snapshotsOf } from './snapshots';
-import { RESTORE_OUTCOMES, World, loadWorld, saveWorld, type ScenarioSpec } from './state';
+import { RESTORE_OUTCOMES, World, loadWorld, newestFirst, saveWorld, type ScenarioSpec } from './state';
 import { deploymentStateName, restoreJobView, type ViewContext } from './views';
 
 /** Options of `startSimulator`. Every field is optional. */
@@ -283,20 +283,18 @@ export class SimulatorCore implements SimulatorControl {
           ...(s.expiresMs !== undefined ? { expiresAt: isoSeconds(s.expiresMs) } : {}),
         })),
       })),
-      restoreJobs: [...world.jobs]
-        .sort((a, b) => b.createdMs - a.createdMs)
-        .map((job) => {
-          const jobView = restoreJobView(job, restoreJobPhase(job, nowMs), view);
-          return {
-            ...jobView,
-            kind: job.kind,
-            groupId: job.groupId,
-            deploymentName: job.deploymentName,
-            state: deriveRestoreJobState(jobView),
-            createdAt: isoSeconds(job.createdMs),
-            scenario: { outcome: job.outcome, durationMs: job.durationMs },
-          };
-        }),
+      restoreJobs: newestFirst(world.jobs).map((job) => {
+        const jobView = restoreJobView(job, restoreJobPhase(job, nowMs), view);
+        return {
+          ...jobView,
+          kind: job.kind,
+          groupId: job.groupId,
+          deploymentName: job.deploymentName,
+          state: deriveRestoreJobState(jobView),
+          createdAt: isoSeconds(job.createdMs),
+          scenario: { outcome: job.outcome, durationMs: job.durationMs },
+        };
+      }),
       pendingScenarios: world.pendingScenarios.map((s) => ({ ...s })),
       faults: { profile: this.faults.getProfile(), oneShots: [...this.faults.pendingOneShots()] },
     };

@@ -25,8 +25,6 @@ type Headers = Record<string, string | string[]>;
 
 /** One request/response pair; sends exactly once and logs what it sent. */
 class Exchange {
-  private done = false;
-
   constructor(
     private readonly core: SimulatorCore,
     readonly req: IncomingMessage,
@@ -36,13 +34,8 @@ class Exchange {
   ) {}
 
   private finish(status: number): void {
-    this.done = true;
     this.entry.status = status;
     this.core.log.record(this.entry);
-  }
-
-  get finished(): boolean {
-    return this.done;
   }
 
   json(status: number, body: unknown, headers: Headers = {}, truncate = false): void {
@@ -57,14 +50,19 @@ class Exchange {
     this.finish(status);
   }
 
-  error(error: SimError, headers: Headers = {}): void {
+  error(error: SimError, headers: Headers = {}, truncate = false): void {
     const body = error.body(this.core.options.errorCodes);
-    this.json(error.status, body, {
-      ...headers,
-      ...error.extra.headers,
-      'Content-Type': 'application/json',
-      'X-Error-Code': body.errorCode,
-    });
+    this.json(
+      error.status,
+      body,
+      {
+        ...headers,
+        ...error.extra.headers,
+        'Content-Type': 'application/json',
+        'X-Error-Code': body.errorCode,
+      },
+      truncate,
+    );
   }
 
   empty(status: number, headers: Headers = {}): void {
@@ -214,19 +212,23 @@ async function handleApi(
     ...(version ? { version } : {}),
     nowMs: core.now(),
   };
-  let reply: Reply;
+  let reply: Reply | SimError;
   try {
     reply = route.handler({ core, method, params, query: url.searchParams, body, view });
   } catch (error) {
-    if (error instanceof SimError) {
-      exchange.error(error, headers);
-      return;
-    }
-    exchange.error(new SimError('unexpected', `Unexpected error: ${(error as Error).message}`, []), headers);
-    return;
+    reply =
+      error instanceof SimError
+        ? error
+        : new SimError('unexpected', `Unexpected error: ${(error as Error).message}`, []);
   }
+  // Both post-handling faults apply whatever the handler answered: the answer is what gets lost or cut.
   if (decision.kind === 'commitThenDrop') {
     exchange.drop(false);
+    return;
+  }
+  const truncate = decision.kind === 'malformedJson';
+  if (reply instanceof SimError) {
+    exchange.error(reply, headers, truncate);
     return;
   }
   if (reply.kind === 'empty') {

@@ -200,11 +200,9 @@ export class World {
     return this.deployments.filter((d) => d.groupId === groupId && d.kind === kind);
   }
 
-  /** Newest first, as Atlas lists them. */
+  /** Newest first, as Atlas lists them; jobs of the same millisecond in reverse creation order. */
   jobsOf(deploymentId: string): RestoreJobRecord[] {
-    return this.jobs
-      .filter((j) => j.deploymentId === deploymentId)
-      .sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : -1));
+    return newestFirst(this.jobs.filter((j) => j.deploymentId === deploymentId));
   }
 
   findJob(jobId: string): RestoreJobRecord | undefined {
@@ -223,6 +221,11 @@ export class World {
     this.jobCounter += 1;
     return objectIdFor(nowMs, 'restoreJob', this.jobCounter);
   }
+}
+
+/** Jobs newest first; `jobs` is in creation order, and the sort is stable. */
+export function newestFirst(jobs: readonly RestoreJobRecord[]): RestoreJobRecord[] {
+  return [...jobs].reverse().sort((a, b) => b.createdMs - a.createdMs);
 }
 
 export function backupMode(backupEnabled: boolean, continuous: boolean): BackupMode {
