@@ -172,17 +172,16 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     const fullPath = `${transport.prefix}${path}`;
     let status = response.status;
     let json = parseJson(response.body);
+    let unwrapped = response;
     if (envelope && json.ok && isRecord(json.value) && typeof json.value.status === 'number') {
       // Single objects come as {status, content}; lists keep their fields and gain `status` (atlas-api.md §5).
+      // Whether Atlas then forces HTTP 200 is unconfirmed, so the wrapped status is the one that counts.
       const { status: wrapped, content, ...rest } = json.value;
       status = wrapped as number;
       json = { ok: true, value: 'content' in json.value ? content : rest };
+      unwrapped = { ...response, status, body: JSON.stringify(json.value) };
     }
     if (status < 200 || status >= 300) {
-      const unwrapped: RawResponse =
-        status === response.status
-          ? response
-          : { ...response, status, body: json.ok ? JSON.stringify(json.value) : response.body };
       const hint = status === 401 ? auth.rejectedHint : spec.hint?.(status);
       throw errorFromResponse(spec.method, fullPath, unwrapped, {
         redact: auth.secrets,

@@ -286,6 +286,29 @@ describe('transport over a local server', () => {
     }
   });
 
+  it('envelope: an error wrapped in {status, content} is mapped by its wrapped status, whatever the HTTP status', async () => {
+    const content = {
+      error: 404,
+      errorCode: 'CLUSTER_NOT_FOUND',
+      detail: 'No cluster named prod-1.',
+      reason: 'Not Found',
+    };
+    let httpStatus = 200;
+    handler = (_req, res) => json(res, httpStatus, { status: 404, content });
+    const atlas = client({ envelope: true });
+    try {
+      for (const status of [200, 404]) {
+        httpStatus = status;
+        const error = await rejection(atlas.clusters.get(target));
+        assert.equal(error.status, 404);
+        assert.equal(error.errorCode, 'CLUSTER_NOT_FOUND');
+        assert.equal(error.detail, 'No cluster named prod-1.');
+      }
+    } finally {
+      await atlas.close();
+    }
+  });
+
   it('an invalid request names the field and sends nothing', async () => {
     let requests = 0;
     handler = (_req, res) => {
