@@ -1,0 +1,187 @@
+/**
+ * Throughput: N restores whose Atlas jobs finish the moment they are created, started at once through the
+ * restore client, against N bare workflows that run the same number of no-op activities, on the same dev
+ * server and the same kind of in-process worker. Flags:
+ *   --n=N   restores (and bare workflows); default 500, 50 with --quick
+ *
+ * Restores/s is end to end: from the first start call to the last workflow's close time on the server.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRestoreClient } from '../src/client';
+import type { Benchmark, BenchFlags } from './lib/benchmark';
+import type { BenchContext } from './lib/context';
+import { countHistory, fetchChain } from './lib/history';
+import { formatTable, ratio } from './lib/report';
+import { diffActions, totalActions, type ActionCounts } from './lib/server-metrics';
+import { benchSeed, restorePairs, startBenchSimulator, withWorker } from './lib/stack';
+import { inBatches, waitForQueueDrained } from './lib/batch';
+
+/** Restores per project: Atlas limits per project, and a fleet spreads over projects. */
+const RESTORES_PER_PROJECT = 10;
+/** Start calls in flight at once (a client starting a batch, not a thundering herd of sockets). */
+const START_CONCURRENCY = 50;
+
+/** Far beyond any healthy run; a stuck workflow fails the benchmark instead of hanging it. */
+const DRAIN_TIMEOUT_MS = 15 * 60_000;
+
+/** Same worker settings for both sides, so the ratio is about the work, not the tuning. */
+const WORKER_OPTIONS = { maxConcurrentActivityTaskExecutions: 200, maxConcurrentWorkflowTaskExecutions: 40 };
+
+interface SideResult {
+  workflows: number;
+  completed: number;
+  notCompleted: number;
+  seconds: number;
+  perSecond: number;
+  activitiesPerWorkflow: number;
+  historyEventsPerWorkflow: number;
+  actions?: ActionCounts;
+  actionsPerWorkflow?: number;
+}
+
+export const throughputBenchmark: Benchmark = {
+  name: 'throughput',
+  description: 'restores per second end to end vs bare workflows running the same number of no-op activities',
+  flags: ['n'],
+  async run(context: BenchContext, flags: BenchFlags) {
+    const n = Math.round(flags.number('n', 500, 50));
+    const projects = Math.ceil(n / RESTORES_PER_PROJECT);
+    const bench = await startBenchSimulator({
+      timeScale: 1,
+      restoreJobDurationMs: 0,
+      seed: benchSeed(projects, RESTORES_PER_PROJECT),
+    });
+    try {
+      const pairs = restorePairs(bench.sim, n);
+
+      // Restores first, so the bare side can run exactly as many activities as a restore did.
+      const restoreQueue = `bench-throughput-restore-${randomUUID().slice(0, 8)}`;
+      const restores = createRestoreClient({ client: context.client, taskQueue: restoreQueue });
+      const restoreSide = await withWorker(
+        context,
+        { taskQueue: restoreQueue, bundle: 'production', api: bench.api, workerOptions: WORKER_OPTIONS },
+        async () => {
+          const before = await context.actions();
+          const t0 = Date.now();
+          console.log(`  ${n} restores...`);
+          const started = await inBatches(pairs, START_CONCURRENCY, (pair) =>
+            restores.startRestore({
+              source: pair.source,
+              snapshot: { snapshotId: pair.snapshotId },
+              target: pair.target,
+              polling: { initialInterval: '1s', maxInterval: '5s' },
+            }),
+          );
+          const drained = await waitForQueueDrained(context.client, restoreQueue, n, DRAIN_TIMEOUT_MS);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const after = await context.actions();
+          const sample = countHistory(
+            await fetchChain(context.client, started[0]!.workflowId, started[0]!.runId),
+          );
+          const seconds = (drained.lastCloseMs - t0) / 1000;
+          const actions = before && after ? diffActions(after, before) : undefined;
+          return {
+            workflows: n,
+            completed: drained.completed,
+            notCompleted: drained.other,
+            seconds,
+            perSecond: n / seconds,
+            activitiesPerWorkflow: sample.activitiesScheduled,
+            historyEventsPerWorkflow: sample.events,
+            ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
+          } satisfies SideResult;
+        },
+      );
+
+      const bareQueue = `bench-throughput-bare-${randomUUID().slice(0, 8)}`;
+      const activities = restoreSide.activitiesPerWorkflow;
+      const bareSide = await withWorker(
+        context,
+        { taskQueue: bareQueue, bundle: 'reference', api: bench.api, workerOptions: WORKER_OPTIONS },
+        async () => {
+          const before = await context.actions();
+          const t0 = Date.now();
+          console.log(`  ${n} bare workflows of ${activities} no-op activities...`);
+          const handles = await inBatches(
+            Array.from({ length: n }, (_, i) => i),
+            START_CONCURRENCY,
+            (i) =>
+              context.client.workflow.start('noopActivities', {
+                taskQueue: bareQueue,
+                workflowId: `${bareQueue}-${i}`,
+                args: [activities],
+              }),
+          );
+          const drained = await waitForQueueDrained(context.client, bareQueue, n, DRAIN_TIMEOUT_MS);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const after = await context.actions();
+          const sample = countHistory(
+            await fetchChain(context.client, handles[0]!.workflowId, handles[0]!.firstExecutionRunId),
+          );
+          const seconds = (drained.lastCloseMs - t0) / 1000;
+          const actions = before && after ? diffActions(after, before) : undefined;
+          return {
+            workflows: n,
+            completed: drained.completed,
+            notCompleted: drained.other,
+            seconds,
+            perSecond: n / seconds,
+            activitiesPerWorkflow: sample.activitiesScheduled,
+            historyEventsPerWorkflow: sample.events,
+            ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
+          } satisfies SideResult;
+        },
+      );
+
+      const jobs = bench.sim.control.state().restoreJobs.length;
+      const table = formatTable(
+        `Throughput, ${n} workflows started at once (jobs finish immediately), one in-process worker`,
+        ['workload', 'completed', 'seconds', 'per second', 'activities each', 'events each', 'actions each'],
+        [
+          [
+            'restores (restoreSnapshot via the restore client)',
+            restoreSide.completed,
+            restoreSide.seconds,
+            restoreSide.perSecond,
+            restoreSide.activitiesPerWorkflow,
+            restoreSide.historyEventsPerWorkflow,
+            restoreSide.actionsPerWorkflow,
+          ],
+          [
+            'bare workflows (same number of no-op activities)',
+            bareSide.completed,
+            bareSide.seconds,
+            bareSide.perSecond,
+            bareSide.activitiesPerWorkflow,
+            bareSide.historyEventsPerWorkflow,
+            bareSide.actionsPerWorkflow,
+          ],
+        ],
+      );
+      const ok = restoreSide.completed === n && bareSide.completed === n && jobs === n;
+      return {
+        settings: {
+          n,
+          restoresPerProject: RESTORES_PER_PROJECT,
+          startConcurrency: START_CONCURRENCY,
+          worker: WORKER_OPTIONS,
+          simulatorTimeScale: 1,
+          jobDurationMs: 0,
+        },
+        results: {
+          restores: restoreSide,
+          bare: bareSide,
+          ratio: ratio(restoreSide.perSecond, bareSide.perSecond),
+          atlasRestoreJobs: jobs,
+        },
+        tables: [table],
+        notes: [
+          `restores/s ÷ bare workflows/s = ${ratio(restoreSide.perSecond, bareSide.perSecond)?.toFixed(2)}; Atlas restore jobs created: ${jobs} for ${n} restores`,
+        ],
+        ok,
+      };
+    } finally {
+      await bench.close();
+    }
+  },
+};
