@@ -220,7 +220,8 @@ class RestoreRun {
 
   private async waitForIdle(updated: DeploymentState, changedAt: number): Promise<void> {
     const limitAt = Math.min(this.deadlineAt, changedAt + IDLE_WAIT_LIMIT_MS);
-    let progress: IdleWaitProgress = { ...this.freshProgress(), sawNonIdle: updated.stateName !== 'IDLE', last: updated };
+    // The PATCH answer says UPDATING whatever a GET right after shows, so only a polled state counts.
+    let progress: IdleWaitProgress = { ...this.freshProgress(), sawNonIdle: false, last: updated };
     for (;;) {
       const result = await waits.waitForDeploymentIdle({
         deployment: this.source,
