@@ -212,9 +212,24 @@ export function pollingProgressOf(progress: RestoreProgress): PollingProgress | 
   };
   if (typeof d.jobState === 'string') polling.jobState = d.jobState;
   if (typeof d.lastPolledAt === 'string') polling.lastPolledAt = d.lastPolledAt;
-  if (typeof d.nextPollAt === 'number') polling.nextPollAt = new Date(d.nextPollAt).toISOString();
+  if (typeof d.nextPollAt === 'number' && d.nextPollAt > 0)
+    polling.nextPollAt = new Date(d.nextPollAt).toISOString();
   if (typeof d.lastError === 'string') polling.lastError = d.lastError;
   return polling;
+}
+
+/** `temporal.api.enums.v1.PendingActivityState`, whose numbers the API fixes. */
+const PENDING_ACTIVITY_STATES = [
+  'unspecified',
+  'scheduled',
+  'started',
+  'cancel_requested',
+  'paused',
+  'pause_requested',
+];
+
+function pendingActivityStateName(state: number | null | undefined): string {
+  return (state == null ? undefined : PENDING_ACTIVITY_STATES[state]) ?? 'unknown';
 }
 
 const FAILURE_OUTCOME: Record<string, RestoreOutcomeKind> = {
@@ -403,9 +418,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
       const entry: RestoreProgress = {
         activityType: activity.activityType?.name ?? 'unknown',
         attempt: activity.attempt ?? 1,
-        state: String(activity.state ?? 'unknown')
-          .replace(/^PENDING_ACTIVITY_STATE_/, '')
-          .toLowerCase(),
+        state: pendingActivityStateName(activity.state),
       };
       const seconds = activity.lastHeartbeatTime?.seconds;
       if (seconds != null) entry.lastHeartbeatAt = new Date(Number(seconds) * 1000).toISOString();

@@ -81,7 +81,11 @@ export async function createRestoreWorker(
   options: CreateRestoreWorkerOptions = {},
 ): Promise<RestoreWorker> {
   const logger: Logger = Runtime.instance().logger;
-  const source = workflowSource(config.workflowBundlePath, (message, meta) => logger.warn(message, meta));
+  const own = options.workerOptions ?? {};
+  const source =
+    own.workflowBundle || own.workflowsPath
+      ? {}
+      : workflowSource(config.workflowBundlePath, (message, meta) => logger.warn(message, meta));
   const ownConnection = options.connection === undefined;
   const connection =
     options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
@@ -100,7 +104,7 @@ export async function createRestoreWorker(
       shutdownGraceTime: config.shutdownGraceMs,
       // Past the grace time activities are cancelled; this bounds how long they may take to notice.
       shutdownForceTime: config.shutdownGraceMs + 15_000,
-      ...options.workerOptions,
+      ...own,
     });
     return { worker, connection, close: async () => (ownConnection ? connection.close() : undefined) };
   } catch (error) {
