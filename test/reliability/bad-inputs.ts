@@ -80,7 +80,7 @@ export function badInputs(world: World): BadInput[] {
     shape('snapshot empty', 'snapshot', (r) => void (r.snapshot = {})),
     shape(
       'snapshot.snapshotId not hex',
-      'snapshot',
+      'snapshot.snapshotId',
       (r) => void (r.snapshot = { snapshotId: 'not-a-snapshot-id-xxxxxx' }),
     ),
     shape('snapshot latest false', 'snapshot', (r) => void (r.snapshot = { latest: false })),
@@ -96,7 +96,7 @@ export function badInputs(world: World): BadInput[] {
     ),
     shape(
       'pointInTime before 2008',
-      'snapshot',
+      'snapshot.pointInTimeUtcSeconds',
       (r) => void (r.snapshot = { pointInTimeUtcSeconds: 1_000_000 }),
     ),
     shape(
@@ -139,19 +139,19 @@ export function badInputs(world: World): BadInput[] {
       (r) => void (r.polling = { initialInterval: '2m', maxInterval: '1m' }),
     ),
     shape('polling unknown key', 'jitter', (r) => void (r.polling = { jitter: '1s' })),
-    atlas('unknown snapshot', 'snapshot', (r) => void (r.snapshot = { snapshotId: OTHER_HEX })),
+    atlas('unknown snapshot', 'snapshot.snapshotId', (r) => void (r.snapshot = { snapshotId: OTHER_HEX })),
     atlas(
       'point in time before the restore window',
-      'pointInTimeUtcSeconds',
+      'snapshot.pointInTimeUtcSeconds',
       (r) => void (r.snapshot = { pointInTimeUtcSeconds: world.nowSeconds - 10 * 86_400 }),
     ),
     atlas(
       'point in time in the future',
-      'pointInTimeUtcSeconds',
+      'snapshot.pointInTimeUtcSeconds',
       (r) => void (r.snapshot = { pointInTimeUtcSeconds: world.nowSeconds + 86_400 }),
     ),
-    atlas('wrong kind for the source', 'source', (r) => void (r.source.kind = 'cluster')),
-    atlas('unknown source instance', 'source', (r) => void (r.source.name = 'no-such-instance')),
-    atlas('unknown source project', 'source', (r) => void (r.source.groupId = OTHER_HEX)),
+    atlas('wrong kind for the source', 'source.kind', (r) => void (r.source.kind = 'cluster')),
+    atlas('unknown source instance', 'source.name', (r) => void (r.source.name = 'no-such-instance')),
+    atlas('unknown source project', 'source.groupId', (r) => void (r.source.groupId = OTHER_HEX)),
   ];
 }
