@@ -240,7 +240,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     } else {
       say(outcomeLine(outcome));
       if (outcome.outcome === 'finished') {
-        say(`restore job: ${JSON.stringify(outcome.result.restoreJob)}`);
+        const job = outcome.result.restoreJob;
+        const fields = ['deliveryType', 'snapshotId', 'targetClusterName', 'finishedAt']
+          .filter((key) => job[key] !== undefined && job[key] !== null)
+          .map((key) => `${key} ${String(job[key])}`);
+        say(`restore job ${job.id}: ${fields.join(', ')}`);
       }
       if (link) say(`see it in the Web UI: ${link}`);
       say(`demo took ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Logger, type WorkerOptions } from '@temporalio/worker';
 
 /**
  * The workflow bundle is built once by `npm run build` (webpack + swc take seconds and hundreds of MB),
@@ -56,7 +56,8 @@ export function workflowSource(
 if (require.main === module) {
   const out = process.argv[2] ?? BUNDLE_FILE;
   const started = Date.now();
-  buildWorkflowBundle(out).then(
+  // webpack's module listing at INFO is noise in a build log; problems still show at WARN.
+  buildWorkflowBundle(out, new DefaultLogger('WARN')).then(
     (file) =>
       console.log(
         `workflow bundle written to ${path.relative(process.cwd(), file)} in ${Date.now() - started} ms`,
