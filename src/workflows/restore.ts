@@ -4,6 +4,7 @@
  * cancels. Deterministic code only: Atlas is reached through activities, imported here as types.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -87,7 +88,16 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
  * Thin Atlas calls take seconds. Transient failures are retried by Temporal: a 429 waits its Retry-After
  * (the activity sets nextRetryDelay), others back off to a minute; eight attempts span about four minutes.
  */
+/**
+ * Every activity is waited for when cancelled: a workflow that reports "cancelled" has really stopped
+ * calling Atlas, and a POST in flight has landed or failed before the cleanup looks for its job. Set
+ * explicitly: an unset cancellationType is sent as TRY_CANCEL (proto default 0), whatever the SDK's
+ * documentation says.
+ */
+const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
 const atlas = proxyActivities<RestoreActivities>({
+  cancellationType,
   startToCloseTimeout: '1m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
 });
@@ -97,6 +107,7 @@ const atlas = proxyActivities<RestoreActivities>({
  * job and decides whether to POST again.
  */
 const { createRestoreJob } = proxyActivities<RestoreActivities>({
+  cancellationType,
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 1 },
 });
@@ -108,6 +119,7 @@ const { createRestoreJob } = proxyActivities<RestoreActivities>({
  * (0.8 × 20 s). An attempt lasts a window, or one maximum interval (≤ 1 h) when that is longer.
  */
 const waits = proxyActivities<RestoreActivities>({
+  cancellationType,
   startToCloseTimeout: '90m',
   heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },

@@ -41,6 +41,8 @@ export interface Kit {
   /** A worker with the production bundle and real activities, polling `taskQueue`. */
   worker: Worker;
   requests(): RequestLogEntry[];
+  /** Shuts the worker down (in-flight activities are cancelled) and waits until it has stopped. */
+  stopWorker(): Promise<void>;
   /** Stops the worker, the client and the simulator. Call from the suite's `after` (before the harness closes the connection). */
   close(): Promise<void>;
 }
@@ -71,13 +73,16 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const taskQueue = uniqueTaskQueue('restore');
   const worker = await newWorker({ atlasClient, taskQueue, env, ...options });
   const running = worker.run();
-  const close = async () => {
+  const stopWorker = async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
+  };
+  const close = async () => {
+    await stopWorker();
     await atlasClient.close();
     await sim.close();
   };
-  return { env, sim, atlasClient, taskQueue, worker, requests: () => sim.control.requests().entries, close };
+  return { env, sim, atlasClient, taskQueue, worker, requests: () => sim.control.requests().entries, stopWorker, close };
 }
 
 /** Another worker for the same task queue (the "new worker finishes it" test). */
