@@ -177,7 +177,12 @@ export function classifyError(error: unknown): { code: number; message: string }
   }
   if (error instanceof ConfigError || error instanceof EnvFileError)
     return { code: EXIT.unavailable, message: error.message };
-  if (error instanceof UnavailableError) return { code: EXIT.unavailable, message: error.message };
+  if (
+    error instanceof UnavailableError ||
+    (error instanceof Error && error.name === 'TemporalConnectError')
+  ) {
+    return { code: EXIT.unavailable, message: error.message };
+  }
   if (error instanceof RestoreNotFoundError) return { code: EXIT.notFound, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   const errorCode = (error as { errorCode?: unknown } | undefined)?.errorCode;

@@ -60,6 +60,24 @@ export function createAtlasApi(config: WorkerConfig): AtlasBackupApi {
   return config.apiBudget ? withApiBudget(api, config.apiBudget) : api;
 }
 
+/** Temporal could not be reached (or refused the credentials) when the worker started. */
+export class TemporalConnectError extends Error {
+  override readonly name = 'TemporalConnectError';
+}
+
+async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  } catch (error) {
+    // Core's transport errors are Rust debug strings; the innermost quoted reason is the readable part.
+    const raw = error instanceof Error ? error.message : String(error);
+    const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw;
+    throw new TemporalConnectError(`cannot reach Temporal at ${config.temporal.address}: ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
 export interface RestoreWorker {
   worker: Worker;
   connection: NativeConnection;
@@ -87,8 +105,7 @@ export async function createRestoreWorker(
       ? {}
       : workflowSource(config.workflowBundlePath, (message, meta) => logger.warn(message, meta));
   const ownConnection = options.connection === undefined;
-  const connection =
-    options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
+  const connection = options.connection ?? (await connectTemporal(config));
   try {
     const worker = await Worker.create({
       connection,

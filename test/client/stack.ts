@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { RestoreRequestInput } from '../../src/common/restore-request';
 import type { DeploymentKind } from '../../src/common/deployment-kinds';
-import { startSimulator, type RunningSimulator } from '../../src/simulator';
+import { startSimulator, type RunningSimulator, type SeedData } from '../../src/simulator';
 import { DEFAULT_IDS, DEFAULT_SEED } from '../../src/simulator/default-seed';
 import type { WorkerConfig } from '../../src/worker/config';
 import { createRestoreWorker } from '../../src/worker/main';
@@ -36,30 +36,39 @@ export interface RestoreStack {
   close(): Promise<void>;
 }
 
-export async function startRestoreStack(options: {
-  timeScale?: number;
-  prefix: string;
-}): Promise<RestoreStack> {
-  const env = await getTestEnv();
+/**
+ * The default seed moved to a project of its own, with extra targets so each test restores into its own:
+ * the workflow adopts an existing matching job whose id is newer than its start, and the simulator's fast
+ * clock makes every earlier job look newer than the next workflow.
+ */
+export function uniqueSeed(): { seed: SeedData; projectId: string } {
   const projectId = freshId(DEFAULT_IDS.projectId);
   const seed = structuredClone(DEFAULT_SEED);
   seed.projects = seed.projects.map((p) => ({ ...p, id: projectId }));
   seed.serverless = (seed.serverless ?? []).map((d) => ({ ...d, id: freshId(d.id), groupId: projectId }));
   seed.clusters = (seed.clusters ?? []).map((d) => ({ ...d, id: freshId(d.id), groupId: projectId }));
-  // Extra targets, so each test restores into its own: the workflow adopts an existing matching job whose
-  // id is newer than its start, and the simulator's fast clock makes every earlier job look newer.
   for (let n = 2; n <= EXTRA_TARGETS + 1; n++) {
+    const name = (base: string) => `${base}-${n}`;
     seed.serverless.push({
       id: freshId(DEFAULT_IDS.serverlessTargetId),
       groupId: projectId,
-      name: `${DEFAULT_IDS.serverlessTarget}-${n}`,
+      name: name(DEFAULT_IDS.serverlessTarget),
     });
     seed.clusters.push({
       id: freshId(DEFAULT_IDS.clusterTargetId),
       groupId: projectId,
-      name: `${DEFAULT_IDS.clusterTarget}-${n}`,
+      name: name(DEFAULT_IDS.clusterTarget),
     });
   }
+  return { seed, projectId };
+}
+
+export async function startRestoreStack(options: {
+  timeScale?: number;
+  prefix: string;
+}): Promise<RestoreStack> {
+  const env = await getTestEnv();
+  const { seed, projectId } = uniqueSeed();
   const simulator = await startSimulator({ seed, timeScale: options.timeScale ?? 600 });
 
   const taskQueue = uniqueTaskQueue(options.prefix);
