@@ -38,7 +38,7 @@ export function progressLine(info: RestoreInfo, now = Date.now()): string {
   if (info.restoreJobId)
     parts.push(`job ${info.restoreJobId}${info.status?.jobState ? ` ${info.status.jobState}` : ''}`);
   const polls = pollCount(info);
-  if (polls !== undefined) parts.push(`${polls} poll${polls === 1 ? '' : 's'}`);
+  if (polls) parts.push(`${polls} poll${polls === 1 ? '' : 's'}`);
   parts.push(`elapsed ${elapsedSince(info.startTime, info.closeTime ? Date.parse(info.closeTime) : now)}`);
   const lastError = info.polling?.lastError ?? info.status?.lastError;
   if (lastError) parts.push(`last error: ${lastError}`);
