@@ -540,9 +540,8 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
       const executionStatus = statusName(description.status.name);
       if (executionStatus !== 'running')
         return { workflowId, runId: description.runId, requested: false, executionStatus };
-      await notFoundAware(workflowId, () =>
-        temporal.workflow.getHandle(workflowId, description.runId).cancel(),
-      );
+      // No run id: if the run continues as new meanwhile, the request reaches the run that carries on.
+      await notFoundAware(workflowId, () => handle.cancel());
       return { workflowId, runId: description.runId, requested: true, executionStatus };
     },
 
