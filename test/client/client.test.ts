@@ -169,4 +169,19 @@ describe('programmatic restore client (real Temporal server, simulator, worker)'
     await assert.rejects(restores.waitForRestore(id), RestoreNotFoundError);
     await assert.rejects(restores.cancelRestore(id), RestoreNotFoundError);
   });
+
+  it('opens and closes its own connection from connection options, via the package entry point', async () => {
+    const entry = await import('../../src');
+    assert.equal(typeof entry.restoreWorkflowId, 'function', 'contract helpers are exported too');
+    const own = entry.createRestoreClient({
+      connection: { address: stack.env.address, namespace: stack.env.namespace },
+      taskQueue: stack.taskQueue,
+    });
+    try {
+      const rows = await own.listRestores({ groupId: stack.projectId, limit: 2 });
+      assert.equal(rows.length, 2);
+    } finally {
+      await own.close();
+    }
+  });
 });
