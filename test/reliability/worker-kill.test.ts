@@ -26,6 +26,7 @@ import { spawnWorker, waitForPoller, type WorkerProcess } from './worker-process
 
 const RESTORES = scaled(50, 5);
 const KILLS = 5;
+const POST_LATENCY_MS = 1_500;
 
 test(
   `${RESTORES} restores finish with no duplicate job while their worker is killed -9 ${KILLS} times`,
@@ -34,12 +35,15 @@ test(
     const env = await getTestEnv();
     const random = seededRandom(reliabilitySeed());
     const { seed, slots } = reliabilityWorld(RESTORES, (i) => i % 3 === 0);
-    // 60x: a job runs 10 real seconds, a backup change keeps the instance UPDATING for 2.
+    // 60x: a job runs 10 real seconds, a backup change keeps the instance UPDATING for 2. A POST takes
+    // 1.5 s to be handled, so the first kill can land while one is in flight: the job is created after the
+    // worker died and nobody reads the answer.
     const sim = await startSimulator({
       seed,
       timeScale: 60,
       restoreJobDurationMs: 10 * 60_000,
       updateDurationMs: 2 * 60_000,
+      faults: { routes: { createRestoreJob: { latencyMs: POST_LATENCY_MS } } },
     });
     closeAfter(() => sim.close());
     const taskQueue = uniqueTaskQueue('reliability-kill');
@@ -69,13 +73,20 @@ test(
     })();
 
     const killedDuring: string[] = [];
+    const submitting = async () =>
+      (await env.client.workflow.count(`TaskQueue = '${taskQueue}' AND AtlasRestorePhase = 'submitting'`))
+        .count;
     for (let kill = 0; kill < KILLS; kill++) {
-      await sleep(3_000 + Math.floor(random() * 5_000));
-      const postsInFlight = sim.control
-        .requests()
-        .entries.filter((e) => e.route === 'createRestoreJob' && Date.now() - e.at < 1_000).length;
+      if (kill === 0) {
+        // Aimed: as soon as a restore is submitting (its POST is in flight for 1.5 s).
+        const until = Date.now() + 20_000;
+        while ((await submitting()) === 0 && Date.now() < until) await sleep(50);
+      } else {
+        await sleep(3_000 + Math.floor(random() * 5_000));
+      }
+      const inSubmit = await submitting();
       await worker.kill9();
-      killedDuring.push(`${started.length} started, ${postsInFlight} POSTs in the last second`);
+      killedDuring.push(`${started.length} started, ${inSubmit} submitting`);
       await sleep(Math.floor(random() * 2_000));
       worker = spawnWorker(workerEnv);
       await waitForPoller(env.client, env.namespace, taskQueue, worker);
@@ -86,12 +97,27 @@ test(
     const outcomes = await outcomesOf(restores, started, 8 * 60_000);
     const finished = outcomes.filter((o) => o.outcome === 'finished').length;
     const { jobs, duplicates } = duplicateJobs(sim);
+    // Restores whose POST was cut off by a kill: the activity timed out and the job was adopted instead.
+    let postsLostInKills = 0;
+    for (const s of started) {
+      const history = await env.client.workflow.getHandle(s.workflowId).fetchHistory();
+      const postIds = new Set(
+        (history.events ?? [])
+          .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createRestoreJob')
+          .map((e) => String(e.eventId)),
+      );
+      const timedOut = (history.events ?? []).filter((e) =>
+        postIds.has(String(e.activityTaskTimedOutEventAttributes?.scheduledEventId)),
+      ).length;
+      postsLostInKills += timedOut;
+    }
     printSummary('worker kill -9', {
       restores: RESTORES,
       faults: `${KILLS} kills`,
       duplicates,
       lost: RESTORES - finished,
       atlasJobs: jobs,
+      postsLostInKills,
       seed: reliabilitySeed(),
     });
     for (const [i, moment] of killedDuring.entries()) console.log(`[reliability]   kill ${i + 1}: ${moment}`);
@@ -102,5 +128,6 @@ test(
     assert.deepEqual(notFinished, [], 'every restore finishes');
     assert.equal(duplicates, 0, 'no restore created a second Atlas job');
     assert.equal(jobs, RESTORES, 'one Atlas job per restore');
+    assert.ok(postsLostInKills > 0, 'a kill cut off at least one POST (the case that makes duplicates)');
   },
 );
