@@ -133,8 +133,6 @@ export async function createRestoreWorker(
 export interface RunWorkerOptions {
   /** Signals that start a graceful shutdown. Default SIGINT and SIGTERM. */
   shutdownSignals?: NodeJS.Signals[];
-  /** Called once the worker is created and about to poll. */
-  onReady?: (worker: Worker) => void;
 }
 
 /**
@@ -157,7 +155,6 @@ export async function runWorker(config: WorkerConfig, options: RunWorkerOptions 
   };
   for (const signal of signals) process.once(signal, onSignal);
   try {
-    options.onReady?.(worker);
     logger.info('worker polling', {
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
