@@ -58,7 +58,6 @@ export interface RestoreContinuation {
   submittedAt: string;
   restoreJobId: string;
   snapshotId?: string;
-  pointInTimeUtcSeconds?: number;
   continuousBackup: { wasEnabled: boolean; changed: boolean };
   /** Status polls made before the restoring phase (waiting for IDLE). */
   earlierPolls: number;
@@ -85,10 +84,6 @@ const MIN_IDLE_SETTLE_MS = 30_000;
 const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
 /**
- * Thin Atlas calls take seconds. Transient failures are retried by Temporal: a 429 waits its Retry-After
- * (the activity sets nextRetryDelay), others back off to a minute; eight attempts span about four minutes.
- */
-/**
  * Every activity is waited for when cancelled: a workflow that reports "cancelled" has really stopped
  * calling Atlas, and a POST in flight has landed or failed before the cleanup looks for its job. Set
  * explicitly: an unset cancellationType is sent as TRY_CANCEL (proto default 0), whatever the SDK's
@@ -96,6 +91,10 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
  */
 const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 
+/**
+ * Thin Atlas calls take seconds. Transient failures are retried by Temporal: a 429 waits its Retry-After
+ * (the activity sets nextRetryDelay), others back off to a minute; eight attempts span about three minutes.
+ */
 const atlas = proxyActivities<RestoreActivities>({
   cancellationType,
   startToCloseTimeout: '1m',

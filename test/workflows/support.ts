@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
@@ -131,7 +131,7 @@ export function clusterRequest(ids: Ids, extra: Partial<RestoreRequestInput> = {
 export async function startRestore(
   kit: Pick<Kit, 'env' | 'taskQueue'>,
   input: RestoreRequestInput,
-): Promise<WorkflowHandle<typeof restoreSnapshot>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof restoreSnapshot>> {
   const parsed = parseRestoreRequest(input);
   const workflowId = `${parsed.ok ? restoreWorkflowId(parsed.value) : 'invalid-restore'}/${randomUUID().slice(0, 8)}`;
   const pairs = parsed.ok
@@ -190,10 +190,22 @@ export async function chainHistories(env: TestEnv, workflowId: string): Promise<
  * replay test (commit the file). Otherwise does nothing.
  */
 export async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  if (process.env.RECORD_HISTORIES === '1') recordHistoryOf(name, await handle.fetchHistory());
+}
+
+/**
+ * Stack traces name the checkout's path; identities and sticky task queues name the host: none of it
+ * matters to replay, so it goes.
+ */
+export function recordHistoryOf(name: string, history: History): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  const history = await handle.fetchHistory();
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJson(history));
+  const json = historyToJson(history)
+    .split(repoRoot)
+    .join('<repo>')
+    .replace(/"identity": "[^"]*"/g, '"identity": "test-worker"')
+    .replace(/"name": "\d+@[^"]*"/g, '"name": "test-worker-sticky"');
+  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
 }
 
 /** Event type names (`WORKFLOW_EXECUTION_STARTED`, ...) of a history, in order. */
