@@ -47,7 +47,9 @@ export function createActivities(deps: ActivityDeps) {
   const windowMs = deps.progressWindowMs ?? DEFAULT_PROGRESS_WINDOW_MS;
   const signal = () => Context.current().cancellationSignal;
 
-  async function allPages<T>(list: (pageNum: number, signal: AbortSignal) => Promise<{ results: T[] }>): Promise<T[]> {
+  async function allPages<T>(
+    list: (pageNum: number, signal: AbortSignal) => Promise<{ results: T[] }>,
+  ): Promise<T[]> {
     const s = signal();
     const items: T[] = [];
     for (let pageNum = 1; ; pageNum++) {
@@ -65,7 +67,9 @@ export function createActivities(deps: ActivityDeps) {
 
     async setContinuousBackup(ref: DeploymentRef, enabled: boolean): Promise<DeploymentState> {
       const s = signal();
-      return deploymentState(await callAtlas(s, () => atlas.setContinuousBackup(ref, enabled, { signal: s })));
+      return deploymentState(
+        await callAtlas(s, () => atlas.setContinuousBackup(ref, enabled, { signal: s })),
+      );
     },
 
     async getSnapshot(ref: DeploymentRef, snapshotId: string): Promise<SnapshotSummary> {
@@ -117,7 +121,10 @@ export function createActivities(deps: ActivityDeps) {
      * Atlas can still read IDLE before the update begins.
      */
     async waitForDeploymentIdle(input: IdleWaitInput): Promise<IdleWaitResult> {
-      const result = await pollLoop<Extract<IdleWaitResult, { deployment: DeploymentState }>, IdleWaitProgress>({
+      const result = await pollLoop<
+        Extract<IdleWaitResult, { deployment: DeploymentState }>,
+        IdleWaitProgress
+      >({
         schedule: input.schedule,
         progress: input.progress,
         windowMs,
@@ -131,7 +138,10 @@ export function createActivities(deps: ActivityDeps) {
           if (deployment.stateName !== 'IDLE') return { progress: next };
           if (!next.sawNonIdle && Date.now() - input.changedAt < input.settleMs) return { progress: next };
           const applied = deployment.continuousBackupEnabled === input.expectContinuousBackup;
-          return { progress: next, done: { outcome: applied ? 'idle' : 'not_applied', deployment, progress: next } };
+          return {
+            progress: next,
+            done: { outcome: applied ? 'idle' : 'not_applied', deployment, progress: next },
+          };
         },
       });
       return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
@@ -148,9 +158,11 @@ export function createActivities(deps: ActivityDeps) {
           const job = await atlas.getRestoreJob(input.deployment, input.restoreJobId, { signal: s });
           const state = deriveRestoreJobState(job);
           const next: RestoreWaitProgress = { ...progress, lastJob: job, jobState: state };
-          if (isTerminalRestoreJobState(state)) return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };
+          if (isTerminalRestoreJobState(state))
+            return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };
           const expiresAt = typeof job.expiresAt === 'string' ? Date.parse(job.expiresAt) : Number.NaN;
-          if (Date.now() >= expiresAt) return { progress: next, done: { outcome: 'expires_at_passed', job, progress: next } };
+          if (Date.now() >= expiresAt)
+            return { progress: next, done: { outcome: 'expires_at_passed', job, progress: next } };
           return { progress: next };
         },
       });

@@ -20,8 +20,7 @@ export interface PollLoopOptions<T, P extends PollProgress> {
 }
 
 export type PollLoopResult<T, P> =
-  | { outcome: 'done'; value: T; progress: P }
-  | { outcome: 'window' | 'deadline'; progress: P };
+  { outcome: 'done'; value: T; progress: P } | { outcome: 'window' | 'deadline'; progress: P };
 
 /**
  * The body of a long-running polling activity: sleep until the next poll (heartbeating, so a dead worker is
@@ -29,7 +28,9 @@ export type PollLoopResult<T, P> =
  * over, the deadline passes or the progress window ends. Transient Atlas errors are retried here with the
  * same backoff (a 429 waits at least its Retry-After); a non-retryable one fails the activity for good.
  */
-export async function pollLoop<T, P extends PollProgress>(options: PollLoopOptions<T, P>): Promise<PollLoopResult<T, P>> {
+export async function pollLoop<T, P extends PollProgress>(
+  options: PollLoopOptions<T, P>,
+): Promise<PollLoopResult<T, P>> {
   const ctx = Context.current();
   const signal = ctx.cancellationSignal;
   const { schedule } = options;
@@ -45,7 +46,8 @@ export async function pollLoop<T, P extends PollProgress>(options: PollLoopOptio
     const wakeAt = Math.min(progress.nextPollAt, schedule.deadlineAt);
     // Report before a sleep that would end past the window, so an attempt lasts about one window (or one
     // interval, when the interval is longer) and the workflow hears from it at that rhythm.
-    if (polledThisAttempt && wakeAt - attemptStarted > options.windowMs) return { outcome: 'window', progress };
+    if (polledThisAttempt && wakeAt - attemptStarted > options.windowMs)
+      return { outcome: 'window', progress };
     for (let now = Date.now(); now < wakeAt; now = Date.now()) {
       await ctx.sleep(Math.min(wakeAt - now, heartbeatEveryMs));
       ctx.heartbeat(progress);
@@ -54,7 +56,10 @@ export async function pollLoop<T, P extends PollProgress>(options: PollLoopOptio
 
     const polledAt = Date.now();
     polledThisAttempt = true;
-    const nextInterval = Math.min(schedule.maxIntervalMs, Math.round(progress.intervalMs * BACKOFF_COEFFICIENT));
+    const nextInterval = Math.min(
+      schedule.maxIntervalMs,
+      Math.round(progress.intervalMs * BACKOFF_COEFFICIENT),
+    );
     try {
       const step = await options.poll(progress, signal);
       progress = {
@@ -90,7 +95,11 @@ export async function pollLoop<T, P extends PollProgress>(options: PollLoopOptio
 function resumeFrom<P extends PollProgress>(given: P, heartbeatDetails: unknown): P {
   if (heartbeatDetails === null || typeof heartbeatDetails !== 'object') return given;
   const beat = heartbeatDetails as Partial<P>;
-  if (typeof beat.polls !== 'number' || typeof beat.intervalMs !== 'number' || typeof beat.nextPollAt !== 'number') {
+  if (
+    typeof beat.polls !== 'number' ||
+    typeof beat.intervalMs !== 'number' ||
+    typeof beat.nextPollAt !== 'number'
+  ) {
     return given;
   }
   return beat.polls >= given.polls ? { ...given, ...beat } : given;

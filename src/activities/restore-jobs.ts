@@ -12,8 +12,10 @@ export function objectIdSeconds(id: string): number {
 /** Whether a listed job is the restore a submission asked for, created after the submission began. */
 export function matchesRestoreJob(job: RestoreJob, match: RestoreJobMatch): boolean {
   if (job.deliveryType !== match.deliveryType) return false;
-  if (job.targetClusterName !== match.targetClusterName || job.targetGroupId !== match.targetGroupId) return false;
+  if (job.targetClusterName !== match.targetClusterName || job.targetGroupId !== match.targetGroupId)
+    return false;
   if (match.snapshotId !== undefined && job.snapshotId !== match.snapshotId) return false;
-  if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUTCSeconds !== match.pointInTimeUtcSeconds) return false;
+  if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUTCSeconds !== match.pointInTimeUtcSeconds)
+    return false;
   return objectIdSeconds(job.id) >= match.createdAtOrAfterSeconds;
 }

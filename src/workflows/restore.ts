@@ -45,7 +45,11 @@ import {
 } from '../common/contract';
 import { DEPLOYMENT_KIND_LABEL } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
-import { parseRestoreRequest, type RestoreRequest, type RestoreRequestInput } from '../common/restore-request';
+import {
+  parseRestoreRequest,
+  type RestoreRequest,
+  type RestoreRequestInput,
+} from '../common/restore-request';
 
 export const statusQuery = defineQuery<RestoreStatus>(STATUS_QUERY_NAME);
 
@@ -124,7 +128,10 @@ const waits = proxyActivities<RestoreActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-export async function restoreSnapshot(input: RestoreRequestInput, continuation?: RestoreContinuation): Promise<RestoreResult> {
+export async function restoreSnapshot(
+  input: RestoreRequestInput,
+  continuation?: RestoreContinuation,
+): Promise<RestoreResult> {
   const parsed = parseRestoreRequest(input);
   if (!parsed.ok) throw invalidRequest(parsed.message);
   return new RestoreRun(parsed.value, continuation).run();
@@ -176,7 +183,8 @@ class RestoreRun {
       if (error instanceof ContinueAsNew) throw error;
       let failure: unknown;
       if (!isCancellation(error)) failure = this.asRestoreFailure(error);
-      else if (CancellationScope.current().consideredCancelled) failure = await CancellationScope.nonCancellable(() => this.cancelled());
+      else if (CancellationScope.current().consideredCancelled)
+        failure = await CancellationScope.nonCancellable(() => this.cancelled());
       else failure = this.deadlineExceeded();
       if (failure instanceof ApplicationFailure) this.end();
       throw failure;
@@ -239,7 +247,11 @@ class RestoreRun {
         expectContinuousBackup: true,
         changedAt,
         settleMs: Math.max(MIN_IDLE_SETTLE_MS, 2 * this.maxIntervalMs),
-        schedule: { initialIntervalMs: this.initialIntervalMs, maxIntervalMs: this.maxIntervalMs, deadlineAt: limitAt },
+        schedule: {
+          initialIntervalMs: this.initialIntervalMs,
+          maxIntervalMs: this.maxIntervalMs,
+          deadlineAt: limitAt,
+        },
         progress,
       });
       progress = result.progress;
@@ -281,7 +293,10 @@ class RestoreRun {
     }
     const latest = await atlas.findLatestCompletedSnapshot(this.source);
     if (!latest) {
-      throw this.failure(RestoreFailureType.RestoreFailed, `${describeSource(this.source)} has no completed snapshot to restore`);
+      throw this.failure(
+        RestoreFailureType.RestoreFailed,
+        `${describeSource(this.source)} has no completed snapshot to restore`,
+      );
     }
     this.snapshotId = latest.id;
   }
@@ -311,10 +326,18 @@ class RestoreRun {
         if (isCancellation(error)) throw error;
         const atlasError = atlasErrorIn(error);
         if (atlasError && !atlasError.retryable) {
-          throw this.failure(RestoreFailureType.RestoreFailed, `Atlas rejected the restore job: ${messageOf(error)}`, error);
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `Atlas rejected the restore job: ${messageOf(error)}`,
+            error,
+          );
         }
         if (attempt >= SUBMIT_ATTEMPTS) {
-          throw this.failure(RestoreFailureType.RestoreFailed, `could not submit the restore job in ${attempt} attempts: ${messageOf(error)}`, error);
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `could not submit the restore job in ${attempt} attempts: ${messageOf(error)}`,
+            error,
+          );
         }
         this.status.lastError = messageOf(error);
         this.publish();
@@ -353,7 +376,11 @@ class RestoreRun {
       const result = await waits.waitForRestoreJob({
         deployment: this.source,
         restoreJobId,
-        schedule: { initialIntervalMs: this.initialIntervalMs, maxIntervalMs: this.maxIntervalMs, deadlineAt: this.deadlineAt },
+        schedule: {
+          initialIntervalMs: this.initialIntervalMs,
+          maxIntervalMs: this.maxIntervalMs,
+          deadlineAt: this.deadlineAt,
+        },
         progress,
       });
       progress = result.progress;
@@ -388,7 +415,10 @@ class RestoreRun {
         throw this.failure(RestoreFailureType.RestoreExpired, `Atlas reports restore job ${jobId} expired`);
       case 'cancelled':
       default:
-        throw this.failure(RestoreFailureType.RestoreCancelled, `Atlas reports restore job ${jobId} was cancelled (not by this workflow)`);
+        throw this.failure(
+          RestoreFailureType.RestoreCancelled,
+          `Atlas reports restore job ${jobId} was cancelled (not by this workflow)`,
+        );
     }
     this.end();
     const result: RestoreResult = {
@@ -396,11 +426,16 @@ class RestoreRun {
       restoreJobId: jobId,
       restoreJob: this.job!,
       continuousBackup: this.continuousBackup,
-      timings: { startedAt: this.startedAt, submittedAt: this.submittedAt!, finishedAt: new Date(Date.now()).toISOString() },
+      timings: {
+        startedAt: this.startedAt,
+        submittedAt: this.submittedAt!,
+        finishedAt: new Date(Date.now()).toISOString(),
+      },
       polls: this.status.polls,
     };
     if (this.snapshotId !== undefined) result.snapshotId = this.snapshotId;
-    if ('pointInTimeUtcSeconds' in this.request.snapshot) result.pointInTimeUtcSeconds = this.request.snapshot.pointInTimeUtcSeconds;
+    if ('pointInTimeUtcSeconds' in this.request.snapshot)
+      result.pointInTimeUtcSeconds = this.request.snapshot.pointInTimeUtcSeconds;
     return result;
   }
 
@@ -427,13 +462,18 @@ class RestoreRun {
    */
   private async cancelled(): Promise<ApplicationFailure> {
     const cancelled = (message: string, cause?: unknown) =>
-      this.failure(RestoreFailureType.RestoreCancelled, `${message}${this.continuousBackup.changed ? ' Continuous backup stays on.' : ''}`, cause);
+      this.failure(
+        RestoreFailureType.RestoreCancelled,
+        `${message}${this.continuousBackup.changed ? ' Continuous backup stays on.' : ''}`,
+        cause,
+      );
     let job = this.job;
     if (!job && this.status.phase === 'submitting') {
       // A POST may have gone through just before the cancellation; name its job rather than lose it.
       job = (await atlas.findRestoreJob(this.source, this.jobMatch()).catch(() => null)) ?? undefined;
     }
-    if (!job) return cancelled('restore cancelled before a restore job was submitted; nothing runs in Atlas.');
+    if (!job)
+      return cancelled('restore cancelled before a restore job was submitted; nothing runs in Atlas.');
     this.job = job;
     this.status.restoreJobId = job.id;
     if (this.source.kind === 'cluster' && job.deliveryType === 'download') {
@@ -441,7 +481,10 @@ class RestoreRun {
         await atlas.cancelRestoreJob(this.source, job.id);
         return cancelled(`restore cancelled; Atlas download job ${job.id} was cancelled too.`);
       } catch (error) {
-        return cancelled(`restore cancelled, but Atlas did not cancel download job ${job.id} (${messageOf(error)}); it continues in Atlas.`, error);
+        return cancelled(
+          `restore cancelled, but Atlas did not cancel download job ${job.id} (${messageOf(error)}); it continues in Atlas.`,
+          error,
+        );
       }
     }
     return cancelled(
@@ -463,7 +506,11 @@ class RestoreRun {
   private asRestoreFailure(error: unknown): unknown {
     if (error instanceof ApplicationFailure) return error;
     if (error instanceof ActivityFailure) {
-      return this.failure(RestoreFailureType.RestoreFailed, `${error.activityType} failed: ${messageOf(error)}`, error);
+      return this.failure(
+        RestoreFailureType.RestoreFailed,
+        `${error.activityType} failed: ${messageOf(error)}`,
+        error,
+      );
     }
     return error;
   }
@@ -517,8 +564,11 @@ class RestoreRun {
       { key: searchAttributes.instanceName, value: this.source.name },
       { key: searchAttributes.targetCluster, value: this.request.target.name },
     ];
-    if (this.status.restoreJobId) wanted.push({ key: searchAttributes.restoreJobId, value: this.status.restoreJobId });
-    const changed = wanted.filter((pair) => current.get(pair.key as typeof searchAttributes.restorePhase) !== pair.value);
+    if (this.status.restoreJobId)
+      wanted.push({ key: searchAttributes.restoreJobId, value: this.status.restoreJobId });
+    const changed = wanted.filter(
+      (pair) => current.get(pair.key as typeof searchAttributes.restorePhase) !== pair.value,
+    );
     if (changed.length > 0) upsertSearchAttributes(changed);
   }
 
@@ -538,7 +588,8 @@ class RestoreRun {
       ['Target', `\`${this.request.target.name}\` (project \`${this.request.target.groupId}\`)`],
       ['Restoring', what],
     ];
-    if (s.restoreJobId) rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState})` : ''}`]);
+    if (s.restoreJobId)
+      rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState})` : ''}`]);
     rows.push(['Polls', `${s.polls}${s.lastPolledAt ? `, last at ${s.lastPolledAt}` : ''}`]);
     if (s.lastError) rows.push(['Last error', s.lastError.replace(/\|/g, '\\|')]);
     rows.push(['Deadline', s.deadline]);

@@ -18,12 +18,25 @@ export interface ConfiguredDevServer {
   stop(): Promise<void>;
 }
 
-export async function startConfiguredDevServer(dynamicConfig: Record<string, number | string>): Promise<ConfiguredDevServer> {
+export async function startConfiguredDevServer(
+  dynamicConfig: Record<string, number | string>,
+): Promise<ConfiguredDevServer> {
   installTestRuntime();
   const executable = await ensureTemporalCli();
   const port = await freePort();
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
-  for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'error',
+  ];
+  for (const [key, value] of Object.entries(dynamicConfig))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-temporal-'));
   const child = spawn(executable, args, { stdio: 'ignore', env: { ...process.env, HOME: scratch } });
@@ -41,7 +54,13 @@ export async function startConfiguredDevServer(dynamicConfig: Record<string, num
       connection = await Connection.connect({ address, connectTimeout: 1_000 });
       await connection.workflowService.describeNamespace({ namespace: 'default' });
       const nativeConnection = await NativeConnection.connect({ address });
-      const env: TestEnv = { client: new Client({ connection }), connection, nativeConnection, namespace: 'default', address };
+      const env: TestEnv = {
+        client: new Client({ connection }),
+        connection,
+        nativeConnection,
+        namespace: 'default',
+        address,
+      };
       return {
         env,
         stop: async () => {

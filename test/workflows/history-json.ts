@@ -22,7 +22,9 @@ const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root
   patchProtobufRoot(root: unknown): { lookupType(name: string): unknown };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const historyType = patchProtobufRoot(require('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
+const historyType = patchProtobufRoot(require('@temporalio/proto')).lookupType(
+  'temporal.api.history.v1.History',
+);
 
 export function historyToJson(history: History): string {
   return JSON.stringify(protojson.toJson(historyType, history), null, 2) + '\n';

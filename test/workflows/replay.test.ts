@@ -15,14 +15,19 @@ import { HISTORIES_DIR } from './support';
 describe('replaying recorded restore histories', () => {
   it('replays every recorded history without a determinism error', async () => {
     installTestRuntime();
-    const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(HISTORIES_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     assert.ok(files.length >= 8, `recorded histories present (${files.join(', ')})`);
     const histories = files.map((file) => ({
       workflowId: path.basename(file, '.json'),
       history: historyFromJson(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')),
     }));
     const replayed: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle() },
+      histories,
+    )) {
       assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
       replayed.push(result.workflowId);
     }

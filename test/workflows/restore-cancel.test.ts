@@ -33,7 +33,11 @@ async function cancelWhilePolling(kit: Kit, request: Parameters<typeof startRest
   assert.equal(failure.type, RestoreFailureType.RestoreCancelled);
   const polls = routeRequests(kit.requests(), 'getRestoreJob').length;
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  assert.equal(routeRequests(kit.requests(), 'getRestoreJob').length, polls, 'no poll after the workflow ended');
+  assert.equal(
+    routeRequests(kit.requests(), 'getRestoreJob').length,
+    polls,
+    'no poll after the workflow ended',
+  );
   const [job] = kit.sim.control.state().restoreJobs;
   assert.equal(failure.details.restoreJobId, job!.id);
   assert.equal(job!.state, 'in_progress', 'Atlas still runs the job');
@@ -76,14 +80,25 @@ describe('cancelling a restore', () => {
   beforeEach(() => kit.sim.control.reset());
 
   it('stops polling a dedicated automated restore without asking Atlas to cancel it', async () => {
-    const { failure, job } = await cancelWhilePolling(kit, clusterRequest(kit.sim.ids, { ensureContinuousBackup: false }));
-    assert.match(failure.message, new RegExp(`Atlas continues restore job ${job.id} .*dedicated cluster automated restore jobs cannot be cancelled`));
+    const { failure, job } = await cancelWhilePolling(
+      kit,
+      clusterRequest(kit.sim.ids, { ensureContinuousBackup: false }),
+    );
+    assert.match(
+      failure.message,
+      new RegExp(
+        `Atlas continues restore job ${job.id} .*dedicated cluster automated restore jobs cannot be cancelled`,
+      ),
+    );
     assert.equal(routeRequests(kit.requests(), 'cancelRestoreJob').length, 0);
   });
 
   it('cancels while waiting for the backup change, before any job exists', async () => {
     const handle = await startRestore(kit, serverlessRequest(kit.sim.ids));
-    await waitFor('the wait for IDLE', async () => (await handle.query(statusQuery)).phase === 'waiting_for_idle');
+    await waitFor(
+      'the wait for IDLE',
+      async () => (await handle.query(statusQuery)).phase === 'waiting_for_idle',
+    );
     await handle.cancel();
     const failure = await expectFailure(handle);
     assert.equal(failure.type, RestoreFailureType.RestoreCancelled);
@@ -106,7 +121,8 @@ describe('the activities under cancellation', () => {
 
   it('cancels a dedicated download job in Atlas', async () => {
     const { ids } = kit.sim;
-    const snapshot = kit.sim.control.state().deployments.find((d) => d.name === ids.clusterSource)!.snapshots[0]!;
+    const snapshot = kit.sim.control.state().deployments.find((d) => d.name === ids.clusterSource)!
+      .snapshots[0]!;
     const job = await kit.atlasClient.clusters.createRestoreJob(
       { groupId: ids.projectId, name: ids.clusterSource },
       { deliveryType: 'download', snapshotId: snapshot.id },
@@ -137,12 +153,21 @@ describe('the activities under cancellation', () => {
     kit.sim.control.setScenario({ outcome: 'never' });
     const { ids } = kit.sim;
     const ref = { kind: 'serverless' as const, groupId: ids.projectId, name: ids.serverlessSource };
-    const snapshot = kit.sim.control.state().deployments.find((d) => d.name === ids.serverlessSource)!.snapshots[0]!;
+    const snapshot = kit.sim.control.state().deployments.find((d) => d.name === ids.serverlessSource)!
+      .snapshots[0]!;
     const job = await kit.atlasClient.serverless.createRestoreJob(
       { groupId: ids.projectId, name: ids.serverlessSource },
-      { deliveryType: 'automated', snapshotId: snapshot.id, targetClusterName: ids.serverlessTarget, targetGroupId: ids.projectId },
+      {
+        deliveryType: 'automated',
+        snapshotId: snapshot.id,
+        targetClusterName: ids.serverlessTarget,
+        targetGroupId: ids.projectId,
+      },
     );
-    const activities = createActivities({ atlas: createBackupApi(kit.atlasClient), progressWindowMs: 3_600_000 });
+    const activities = createActivities({
+      atlas: createBackupApi(kit.atlasClient),
+      progressWindowMs: 3_600_000,
+    });
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000 });
     const waiting = env.run(activities.waitForRestoreJob, {
       deployment: ref,

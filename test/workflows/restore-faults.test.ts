@@ -83,13 +83,19 @@ describe('restores through Atlas faults', () => {
     assert.equal(result.restoreJobId, jobs[0]!.id, 'the dropped POST job was adopted');
     const log = kit.requests();
     assert.equal(routeRequests(log, 'createRestoreJob').length, 1, 'no second POST');
-    assert.equal(routeRequests(log, 'listRestoreJobs').length, 2, 'looked before the POST and after the drop');
+    assert.equal(
+      routeRequests(log, 'listRestoreJobs').length,
+      2,
+      'looked before the POST and after the drop',
+    );
     await recordHistory('serverless-commit-then-drop', handle);
   });
 
   it('posts again after a 500 that created nothing, still one job', async () => {
     kit.sim.control.setFaults({ oneShot: { route: 'createRestoreJob', kind: 'error500', count: 1 } });
-    const result = await expectSuccess(await startRestore(kit, clusterRequest(kit.sim.ids, { ensureContinuousBackup: false })));
+    const result = await expectSuccess(
+      await startRestore(kit, clusterRequest(kit.sim.ids, { ensureContinuousBackup: false })),
+    );
     assert.equal(kit.sim.control.state().restoreJobs.length, 1);
     assert.equal(result.restoreJobId, kit.sim.control.state().restoreJobs[0]!.id);
     const log = kit.requests();
@@ -114,18 +120,32 @@ describe('a worker stopped in the middle of a restore', () => {
     const stoppedAt = Date.now();
     const pollsAtStop = routeRequests(kit.requests(), 'getRestoreJob').length;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    assert.equal(routeRequests(kit.requests(), 'getRestoreJob').length, pollsAtStop, 'nothing polls while no worker runs');
+    assert.equal(
+      routeRequests(kit.requests(), 'getRestoreJob').length,
+      pollsAtStop,
+      'nothing polls while no worker runs',
+    );
 
-    const second = await newWorker({ atlasClient: kit.atlasClient, taskQueue: kit.taskQueue, progressWindowMs: 2_000 });
+    const second = await newWorker({
+      atlasClient: kit.atlasClient,
+      taskQueue: kit.taskQueue,
+      progressWindowMs: 2_000,
+    });
     const result = await second.runUntil(expectSuccess(handle));
     assert.equal(result.outcome, 'finished');
     const jobs = kit.sim.control.state().restoreJobs;
     assert.equal(jobs.length, 1);
     assert.equal(result.restoreJobId, jobs[0]!.id);
     const gets = routeRequests(kit.requests(), 'getRestoreJob');
-    assert.ok(gets.some((e) => e.at > stoppedAt), 'the second worker polled');
+    assert.ok(
+      gets.some((e) => e.at > stoppedAt),
+      'the second worker polled',
+    );
     // Polls resume from the last heartbeat: the count carries on instead of starting over (a poll or two
     // may fall between the last heartbeat that reached the server and the stop).
-    assert.ok(result.polls >= pollsAtStop - 2 && result.polls <= gets.length, `polls ${result.polls}, GETs ${gets.length}`);
+    assert.ok(
+      result.polls >= pollsAtStop - 2 && result.polls <= gets.length,
+      `polls ${result.polls}, GETs ${gets.length}`,
+    );
   });
 });

@@ -83,7 +83,10 @@ describe('restores that finish', () => {
       .state()
       .deployments.find((d) => d.name === kit.sim.ids.clusterSource)!
       .snapshots.find((s) => s.status === 'completed')!;
-    const handle = await startRestore(kit, clusterRequest(kit.sim.ids, { snapshot: { snapshotId: snapshot.id } }));
+    const handle = await startRestore(
+      kit,
+      clusterRequest(kit.sim.ids, { snapshot: { snapshotId: snapshot.id } }),
+    );
     const result = await expectSuccess(handle);
     assert.equal(result.snapshotId, snapshot.id);
     assert.equal(result.restoreJob.deliveryType, 'automated');
@@ -94,14 +97,20 @@ describe('restores that finish', () => {
     assert.equal(routeRequests(log, 'updateCluster').length, 1);
     assert.equal(routeRequests(log, 'getClusterSnapshot').length, 1);
     assert.equal(routeRequests(log, 'createRestoreJob').length, 1);
-    assert.equal(kit.sim.control.state().deployments.find((d) => d.name === kit.sim.ids.clusterSource)!.continuousBackup, true);
+    assert.equal(
+      kit.sim.control.state().deployments.find((d) => d.name === kit.sim.ids.clusterSource)!.continuousBackup,
+      true,
+    );
     assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
   });
 
   it('sends no PATCH when continuous backup is already on, and restores a point in time', async () => {
     kit.sim.control.seed(BACKUP_ON_SEED);
     const pointInTime = Math.floor(Date.now() / 1000) - 3600;
-    const handle = await startRestore(kit, serverlessRequest(kit.sim.ids, { snapshot: { pointInTimeUtcSeconds: pointInTime } }));
+    const handle = await startRestore(
+      kit,
+      serverlessRequest(kit.sim.ids, { snapshot: { pointInTimeUtcSeconds: pointInTime } }),
+    );
     const result = await expectSuccess(handle);
     assert.equal(result.pointInTimeUtcSeconds, pointInTime);
     assert.equal(result.snapshotId, undefined);
@@ -110,7 +119,11 @@ describe('restores that finish', () => {
     assert.deepEqual(result.continuousBackup, { wasEnabled: true, changed: false });
     const log = kit.requests();
     assert.equal(routeRequests(log, 'updateServerless').length, 0, 'no PATCH');
-    assert.equal(routeRequests(log, 'listServerlessSnapshots').length, 0, 'no snapshot lookup for a point in time');
+    assert.equal(
+      routeRequests(log, 'listServerlessSnapshots').length,
+      0,
+      'no snapshot lookup for a point in time',
+    );
     const history = await handle.fetchHistory();
     // Neither enabling_backup, waiting_for_idle nor selecting_snapshot: submitting, restoring, done.
     assert.equal(countEvents(history, 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), 3);
@@ -121,7 +134,10 @@ describe('restores that finish', () => {
     kit.sim.control.seed(BACKUP_ON_SEED);
     const pointInTime = Math.floor(Date.now() / 1000) - 600;
     const result = await expectSuccess(
-      await startRestore(kit, clusterRequest(kit.sim.ids, { snapshot: { pointInTimeUtcSeconds: pointInTime } })),
+      await startRestore(
+        kit,
+        clusterRequest(kit.sim.ids, { snapshot: { pointInTimeUtcSeconds: pointInTime } }),
+      ),
     );
     assert.equal(result.restoreJob.deliveryType, 'pointInTime');
     assert.equal(result.restoreJob.pointInTimeUTCSeconds, pointInTime);
@@ -150,7 +166,9 @@ describe('restores over the v1.0 API with a service account', () => {
     const handle = await startRestore(kit, serverlessRequest(kit.sim.ids));
     const result = await expectSuccess(handle);
     assert.equal(result.outcome, 'finished');
-    assert.ok(kit.requests().every((e) => e.path.startsWith('/api/atlas/v1.0/') || e.path.startsWith('/api/oauth/')));
+    assert.ok(
+      kit.requests().every((e) => e.path.startsWith('/api/atlas/v1.0/') || e.path.startsWith('/api/oauth/')),
+    );
     assert.equal(kit.sim.control.state().restoreJobs.length, 1);
     assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
   });

@@ -41,14 +41,19 @@ describe('a restore lasting 12 simulated hours', () => {
     const events = eventTypes(history).length;
     const windows = countEvents(history, 'ACTIVITY_TASK_SCHEDULED') - 6; // beyond the 5 thin calls and the IDLE wait
     const polls = routeRequests(kit.requests(), 'getRestoreJob').length;
-    console.log(`[12h restore] ${events} history events, ${windows} progress windows, ${polls} job polls, result.polls ${result.polls}`);
+    console.log(
+      `[12h restore] ${events} history events, ${windows} progress windows, ${polls} job polls, result.polls ${result.polls}`,
+    );
     // ~49 events for the phases before polling, then 6 per window (activity scheduled/started/completed,
     // workflow task scheduled/started/completed) whatever the number of polls inside it.
     assert.ok(windows >= 2, `${windows} progress windows`);
     assert.ok(events <= 50 + 6 * windows, `${events} events for ${windows} windows and ${polls} polls`);
     assert.ok(polls > windows, 'several polls per window, none of them in history');
     const deploymentReads = routeRequests(kit.requests(), 'getServerless').length;
-    assert.ok(result.polls > polls && result.polls < polls + deploymentReads, 'status polls of both waits counted');
+    assert.ok(
+      result.polls > polls && result.polls < polls + deploymentReads,
+      'status polls of both waits counted',
+    );
     assertNoSecrets(history, kit.sim.credentials);
   });
 });
@@ -59,7 +64,11 @@ describe('continue-as-new while polling', () => {
   let kit: Kit;
   before(async () => {
     server = await startConfiguredDevServer({ 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT });
-    kit = await startKit({ env: server.env, progressWindowMs: 1_000, simulator: { restoreJobDurationMs: 15 * 60_000 } });
+    kit = await startKit({
+      env: server.env,
+      progressWindowMs: 1_000,
+      simulator: { restoreJobDurationMs: 15 * 60_000 },
+    });
   });
   after(async () => {
     await kit?.close();
@@ -79,7 +88,10 @@ describe('continue-as-new while polling', () => {
       // (6 events) past it; the first run also holds the phases before polling.
       const limit = i === 0 ? 80 : SUGGEST_AT + 8;
       assert.ok(types.length <= limit, `run ${i}: ${types.length} events`);
-      assert.equal(types.at(-1), i === runs.length - 1 ? 'WORKFLOW_EXECUTION_COMPLETED' : 'WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+      assert.equal(
+        types.at(-1),
+        i === runs.length - 1 ? 'WORKFLOW_EXECUTION_COMPLETED' : 'WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+      );
       assertNoSecrets(run, kit.sim.credentials);
     }
     // Later runs only poll: no second POST, no second PATCH.
@@ -89,14 +101,20 @@ describe('continue-as-new while polling', () => {
     assert.equal(kit.sim.control.state().restoreJobs.length, 1);
     assert.ok(result.polls >= routeRequests(log, 'getRestoreJob').length, 'polls carried across runs');
     const firstStart = runs[0]!.events![0]!.eventTime!;
-    assert.equal(Date.parse(result.timings.startedAt), Number(firstStart.seconds) * 1000 + Math.floor((firstStart.nanos ?? 0) / 1e6));
+    assert.equal(
+      Date.parse(result.timings.startedAt),
+      Number(firstStart.seconds) * 1000 + Math.floor((firstStart.nanos ?? 0) / 1e6),
+    );
 
     const last = kit.env.client.workflow.getHandle(handle.workflowId);
     const description = await last.describe();
     assert.notEqual(description.runId, firstRunId);
     assert.equal(description.typedSearchAttributes.get(searchAttributes.restorePhase), 'done');
     assert.equal(description.typedSearchAttributes.get(searchAttributes.restoreJobId), result.restoreJobId);
-    assert.equal(description.typedSearchAttributes.get(searchAttributes.instanceName), kit.sim.ids.serverlessSource);
+    assert.equal(
+      description.typedSearchAttributes.get(searchAttributes.instanceName),
+      kit.sim.ids.serverlessSource,
+    );
     assert.equal((await last.query(statusQuery)).polls, result.polls);
 
     recordHistoryOf('continue-as-new-first-run', runs[0]!);

@@ -23,8 +23,18 @@ describe('restores that end in a terminal Atlas state', () => {
   beforeEach(() => kit.sim.control.reset());
 
   const cases = [
-    { outcome: 'failed', type: RestoreFailureType.RestoreFailed, flag: 'failed', message: /Atlas reports restore job \w+ failed/ },
-    { outcome: 'expired', type: RestoreFailureType.RestoreExpired, flag: 'expired', message: /Atlas reports restore job \w+ expired/ },
+    {
+      outcome: 'failed',
+      type: RestoreFailureType.RestoreFailed,
+      flag: 'failed',
+      message: /Atlas reports restore job \w+ failed/,
+    },
+    {
+      outcome: 'expired',
+      type: RestoreFailureType.RestoreExpired,
+      flag: 'expired',
+      message: /Atlas reports restore job \w+ expired/,
+    },
     {
       outcome: 'cancelled',
       type: RestoreFailureType.RestoreCancelled,
@@ -53,7 +63,10 @@ describe('restores that end in a terminal Atlas state', () => {
 
   it('ends with Atlas errorCode and detail when a call is rejected for good (unknown snapshot)', async () => {
     const missing = 'aaaaaaaaaaaaaaaaaaaaaaaa';
-    const handle = await startRestore(kit, serverlessRequest(kit.sim.ids, { snapshot: { snapshotId: missing } }));
+    const handle = await startRestore(
+      kit,
+      serverlessRequest(kit.sim.ids, { snapshot: { snapshotId: missing } }),
+    );
     const failure = await expectFailure(handle);
     assert.equal(failure.type, RestoreFailureType.RestoreFailed);
     const atlasError = failure.details.atlasError;
@@ -61,7 +74,10 @@ describe('restores that end in a terminal Atlas state', () => {
     assert.equal(atlasError.status, 404);
     assert.ok(atlasError.errorCode, 'errorCode surfaced');
     assert.ok(atlasError.detail, 'detail surfaced');
-    assert.ok(failure.message.includes('404') && failure.message.includes(atlasError.errorCode!), failure.message);
+    assert.ok(
+      failure.message.includes('404') && failure.message.includes(atlasError.errorCode!),
+      failure.message,
+    );
     const log = kit.requests();
     assert.equal(routeRequests(log, 'getServerlessSnapshot').length, 1, 'a 404 is not retried');
     assert.equal(routeRequests(log, 'createRestoreJob').length, 0);
@@ -73,20 +89,36 @@ describe('restores that end in a terminal Atlas state', () => {
       projects: [{ id: kit.sim.ids.projectId, name: kit.sim.ids.projectName }],
       serverless: [
         { id: source.id, groupId: kit.sim.ids.projectId, name: source.name },
-        { id: kit.sim.ids.serverlessTargetId, groupId: kit.sim.ids.projectId, name: kit.sim.ids.serverlessTarget },
+        {
+          id: kit.sim.ids.serverlessTargetId,
+          groupId: kit.sim.ids.projectId,
+          name: kit.sim.ids.serverlessTarget,
+        },
       ],
       snapshots: [
-        { id: 'bbbbbbbbbbbbbbbbbbbbbbbb', groupId: kit.sim.ids.projectId, deployment: source.name, status: 'inProgress' as const, ageHours: 0.1 },
+        {
+          id: 'bbbbbbbbbbbbbbbbbbbbbbbb',
+          groupId: kit.sim.ids.projectId,
+          deployment: source.name,
+          status: 'inProgress' as const,
+          ageHours: 0.1,
+        },
       ],
     };
     kit.sim.control.seed(seedWithQueued);
     const handle = await startRestore(
       kit,
-      serverlessRequest(kit.sim.ids, { snapshot: { snapshotId: 'bbbbbbbbbbbbbbbbbbbbbbbb' }, ensureContinuousBackup: false }),
+      serverlessRequest(kit.sim.ids, {
+        snapshot: { snapshotId: 'bbbbbbbbbbbbbbbbbbbbbbbb' },
+        ensureContinuousBackup: false,
+      }),
     );
     const failure = await expectFailure(handle);
     assert.equal(failure.type, RestoreFailureType.InvalidRestoreRequest);
-    assert.match(failure.message, /snapshot\.snapshotId: .* is inProgress; only completed snapshots can be restored/);
+    assert.match(
+      failure.message,
+      /snapshot\.snapshotId: .* is inProgress; only completed snapshots can be restored/,
+    );
     assert.equal(routeRequests(kit.requests(), 'createRestoreJob').length, 0);
   });
 });

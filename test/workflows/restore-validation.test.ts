@@ -14,23 +14,91 @@ const valid = {
 
 /** Each bad input, and the start of the message that must name its field and rule. */
 const BAD_INPUTS: { name: string; input: unknown; message: string }[] = [
-  { name: 'not an object', input: 'restore orders please', message: '(request): Invalid input: expected object' },
-  { name: 'no source', input: { ...valid, source: undefined }, message: 'source: Invalid input: expected object' },
-  { name: 'unknown kind', input: { ...valid, source: { ...valid.source, kind: 'flex' } }, message: 'source.kind: must be one of serverless, cluster' },
-  { name: 'bad project id', input: { ...valid, source: { ...valid.source, groupId: 'my-project' } }, message: 'source.groupId: must be a 24-character lower-case hex id' },
-  { name: 'bad instance name', input: { ...valid, source: { ...valid.source, name: '-orders' } }, message: 'source.name: must start with a letter or digit' },
-  { name: 'credential pasted into the source', input: { ...valid, source: { ...valid.source, privateKey: 'hunter2' } }, message: 'source: Unrecognized key: "privateKey"' },
-  { name: 'unknown option', input: { ...valid, dryRun: true }, message: '(request): Unrecognized key: "dryRun"' },
-  { name: 'empty snapshot selector', input: { ...valid, snapshot: {} }, message: 'snapshot: must be one of { snapshotId }, { latest: true } or { pointInTimeUtcSeconds }' },
-  { name: 'upper-case snapshot id', input: { ...valid, snapshot: { snapshotId: '66320490D7A6931071338F34' } }, message: 'snapshot.snapshotId: must be a 24-character lower-case hex id' },
-  { name: 'point in time before 2008', input: { ...valid, snapshot: { pointInTimeUtcSeconds: 100 } }, message: 'snapshot.pointInTimeUtcSeconds: must be after 2008-01-01' },
-  { name: 'no target', input: { ...valid, target: undefined }, message: 'target: Invalid input: expected object' },
-  { name: 'bad target name', input: { ...valid, target: { ...valid.target, name: 'orders restore' } }, message: 'target.name: must start with a letter or digit' },
-  { name: 'ensureContinuousBackup not a boolean', input: { ...valid, ensureContinuousBackup: 'yes' }, message: 'ensureContinuousBackup: must be true or false' },
-  { name: 'deadline too short', input: { ...valid, deadline: '30s' }, message: 'deadline: must be between 1m and 30d' },
-  { name: 'deadline not a duration', input: { ...valid, deadline: 'tomorrow' }, message: 'deadline: must be a duration such as 30s, 5m, 6h or 1h30m' },
-  { name: 'initial interval above the maximum', input: { ...valid, polling: { initialInterval: '2m', maxInterval: '1m' } }, message: 'polling.initialInterval: initialInterval must not exceed maxInterval' },
-  { name: 'interval below a second', input: { ...valid, polling: { initialInterval: '500ms' } }, message: 'polling.initialInterval: must be between 1s and 1h' },
+  {
+    name: 'not an object',
+    input: 'restore orders please',
+    message: '(request): Invalid input: expected object',
+  },
+  {
+    name: 'no source',
+    input: { ...valid, source: undefined },
+    message: 'source: Invalid input: expected object',
+  },
+  {
+    name: 'unknown kind',
+    input: { ...valid, source: { ...valid.source, kind: 'flex' } },
+    message: 'source.kind: must be one of serverless, cluster',
+  },
+  {
+    name: 'bad project id',
+    input: { ...valid, source: { ...valid.source, groupId: 'my-project' } },
+    message: 'source.groupId: must be a 24-character lower-case hex id',
+  },
+  {
+    name: 'bad instance name',
+    input: { ...valid, source: { ...valid.source, name: '-orders' } },
+    message: 'source.name: must start with a letter or digit',
+  },
+  {
+    name: 'credential pasted into the source',
+    input: { ...valid, source: { ...valid.source, privateKey: 'hunter2' } },
+    message: 'source: Unrecognized key: "privateKey"',
+  },
+  {
+    name: 'unknown option',
+    input: { ...valid, dryRun: true },
+    message: '(request): Unrecognized key: "dryRun"',
+  },
+  {
+    name: 'empty snapshot selector',
+    input: { ...valid, snapshot: {} },
+    message: 'snapshot: must be one of { snapshotId }, { latest: true } or { pointInTimeUtcSeconds }',
+  },
+  {
+    name: 'upper-case snapshot id',
+    input: { ...valid, snapshot: { snapshotId: '66320490D7A6931071338F34' } },
+    message: 'snapshot.snapshotId: must be a 24-character lower-case hex id',
+  },
+  {
+    name: 'point in time before 2008',
+    input: { ...valid, snapshot: { pointInTimeUtcSeconds: 100 } },
+    message: 'snapshot.pointInTimeUtcSeconds: must be after 2008-01-01',
+  },
+  {
+    name: 'no target',
+    input: { ...valid, target: undefined },
+    message: 'target: Invalid input: expected object',
+  },
+  {
+    name: 'bad target name',
+    input: { ...valid, target: { ...valid.target, name: 'orders restore' } },
+    message: 'target.name: must start with a letter or digit',
+  },
+  {
+    name: 'ensureContinuousBackup not a boolean',
+    input: { ...valid, ensureContinuousBackup: 'yes' },
+    message: 'ensureContinuousBackup: must be true or false',
+  },
+  {
+    name: 'deadline too short',
+    input: { ...valid, deadline: '30s' },
+    message: 'deadline: must be between 1m and 30d',
+  },
+  {
+    name: 'deadline not a duration',
+    input: { ...valid, deadline: 'tomorrow' },
+    message: 'deadline: must be a duration such as 30s, 5m, 6h or 1h30m',
+  },
+  {
+    name: 'initial interval above the maximum',
+    input: { ...valid, polling: { initialInterval: '2m', maxInterval: '1m' } },
+    message: 'polling.initialInterval: initialInterval must not exceed maxInterval',
+  },
+  {
+    name: 'interval below a second',
+    input: { ...valid, polling: { initialInterval: '500ms' } },
+    message: 'polling.initialInterval: must be between 1s and 1h',
+  },
 ];
 
 describe('bad restore requests', () => {

@@ -9,7 +9,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
@@ -23,7 +27,12 @@ import {
   type RestoreResult,
 } from '../../src/common/contract';
 import { parseRestoreRequest, type RestoreRequestInput } from '../../src/common/restore-request';
-import { startSimulator, type RunningSimulator, type SimulatorOptions, type RequestLogEntry } from '../../src/simulator';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+  type RequestLogEntry,
+} from '../../src/simulator';
 import { restoreSnapshot } from '../../src/workflows';
 import { createWorker, getTestEnv, repoRoot, uniqueTaskQueue, type TestEnv } from '../harness';
 import { historyToJson } from './history-json';
@@ -67,9 +76,21 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const sim = await startSimulator({ timeScale: 60, restoreJobDurationMs: 3 * 60_000, ...options.simulator });
   const credentials =
     options.credentials === 'serviceAccount'
-      ? { type: 'serviceAccount' as const, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret }
-      : { type: 'digest' as const, publicKey: sim.credentials.publicKey, privateKey: sim.credentials.privateKey };
-  const atlasClient = createAtlasClient({ baseUrl: sim.url, apiVersion: options.apiVersion ?? 'v2', credentials });
+      ? {
+          type: 'serviceAccount' as const,
+          clientId: sim.credentials.clientId,
+          clientSecret: sim.credentials.clientSecret,
+        }
+      : {
+          type: 'digest' as const,
+          publicKey: sim.credentials.publicKey,
+          privateKey: sim.credentials.privateKey,
+        };
+  const atlasClient = createAtlasClient({
+    baseUrl: sim.url,
+    apiVersion: options.apiVersion ?? 'v2',
+    credentials,
+  });
   const taskQueue = uniqueTaskQueue('restore');
   const worker = await newWorker({ atlasClient, taskQueue, env, ...options });
   const running = worker.run();
@@ -82,7 +103,16 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     await atlasClient.close();
     await sim.close();
   };
-  return { env, sim, atlasClient, taskQueue, worker, requests: () => sim.control.requests().entries, stopWorker, close };
+  return {
+    env,
+    sim,
+    atlasClient,
+    taskQueue,
+    worker,
+    requests: () => sim.control.requests().entries,
+    stopWorker,
+    close,
+  };
 }
 
 /** Another worker for the same task queue (the "new worker finishes it" test). */
@@ -93,7 +123,10 @@ export async function newWorker(options: {
   progressWindowMs?: number;
   workerOptions?: Partial<WorkerOptions>;
 }): Promise<Worker> {
-  const activities = createActivities({ atlas: createBackupApi(options.atlasClient), progressWindowMs: options.progressWindowMs });
+  const activities = createActivities({
+    atlas: createBackupApi(options.atlasClient),
+    progressWindowMs: options.progressWindowMs,
+  });
   const workerOptions: Partial<WorkerOptions> = { ...options.workerOptions };
   if (options.env) {
     workerOptions.connection = options.env.nativeConnection;
@@ -168,7 +201,11 @@ export async function expectFailure(handle: WorkflowHandle): Promise<RestoreFail
   const cause = error.cause;
   assert.ok(cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(cause)}`);
   assert.equal(cause.nonRetryable, true);
-  return { type: cause.type ?? undefined, message: cause.message, details: (cause.details?.[0] ?? {}) as RestoreFailureDetails };
+  return {
+    type: cause.type ?? undefined,
+    message: cause.message,
+    details: (cause.details?.[0] ?? {}) as RestoreFailureDetails,
+  };
 }
 
 export async function expectSuccess(handle: WorkflowHandle<typeof restoreSnapshot>): Promise<RestoreResult> {
@@ -245,7 +282,11 @@ export async function currentDetails(handle: WorkflowHandle): Promise<string> {
 }
 
 /** Polls `check` every 100 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
