@@ -328,7 +328,7 @@ class RestoreRun {
         if (atlasError && !atlasError.retryable) {
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `Atlas rejected the restore job: ${messageOf(error)}`,
+            `${fieldPrefix('createRestoreJob', atlasError)}Atlas rejected the restore job: ${messageOf(error)}`,
             error,
           );
         }
@@ -508,7 +508,7 @@ class RestoreRun {
     if (error instanceof ActivityFailure) {
       return this.failure(
         RestoreFailureType.RestoreFailed,
-        `${error.activityType} failed: ${messageOf(error)}`,
+        `${fieldPrefix(error.activityType, atlasErrorIn(error))}${error.activityType} failed: ${messageOf(error)}`,
         error,
       );
     }
@@ -603,6 +603,27 @@ function invalidRequest(message: string): ApplicationFailure {
     message: `invalid restore request: ${message}`,
     nonRetryable: true,
   });
+}
+
+/**
+ * The request field an Atlas rejection is about, as `field: `, so a well-formed request that is wrong
+ * about Atlas (no such project, instance or snapshot, the wrong kind) is reported like a schema error.
+ */
+function fieldPrefix(activityType: string, atlasError: AtlasErrorInfo | undefined): string {
+  if (!atlasError || atlasError.retryable) return '';
+  const { status, errorCode = '' } = atlasError;
+  let field: string | undefined;
+  if (activityType === 'getDeployment' || activityType === 'setContinuousBackup') {
+    if (errorCode === 'GROUP_NOT_FOUND') field = 'source.groupId';
+    else if (errorCode.startsWith('CANNOT_USE_')) field = 'source.kind';
+    else if (status === 404) field = 'source.name';
+  } else if (activityType === 'getSnapshot' && status === 404) {
+    field = 'snapshot.snapshotId';
+  } else if (activityType === 'createRestoreJob' && status === 404) {
+    // The source was read just before, so a 404 now is about the target.
+    field = errorCode === 'GROUP_NOT_FOUND' ? 'target.groupId' : 'target.name';
+  }
+  return field ? `${field}: ` : '';
 }
 
 /** The Atlas error an activity failed with, as its activity put it in the failure details. */

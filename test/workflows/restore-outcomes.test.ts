@@ -74,6 +74,7 @@ describe('restores that end in a terminal Atlas state', () => {
     assert.equal(atlasError.status, 404);
     assert.ok(atlasError.errorCode, 'errorCode surfaced');
     assert.ok(atlasError.detail, 'detail surfaced');
+    assert.ok(failure.message.startsWith('snapshot.snapshotId: getSnapshot failed: '), failure.message);
     assert.ok(
       failure.message.includes('404') && failure.message.includes(atlasError.errorCode!),
       failure.message,
@@ -82,6 +83,32 @@ describe('restores that end in a terminal Atlas state', () => {
     assert.equal(routeRequests(log, 'getServerlessSnapshot').length, 1, 'a 404 is not retried');
     assert.equal(routeRequests(log, 'createRestoreJob').length, 0);
   });
+
+  const wrongAboutAtlas = [
+    { name: 'unknown source instance', field: 'source.name', source: { name: 'no-such-instance' } },
+    {
+      name: 'unknown source project',
+      field: 'source.groupId',
+      source: { groupId: 'ffffffffffffffffffffffff' },
+    },
+    { name: 'the wrong kind for the source', field: 'source.kind', source: { kind: 'cluster' as const } },
+    { name: 'unknown target', field: 'target.name', target: { name: 'no-such-target' } },
+  ];
+  for (const bad of wrongAboutAtlas) {
+    it(`names the field when Atlas refuses a well-formed request: ${bad.name}`, async () => {
+      const base = serverlessRequest(kit.sim.ids, { ensureContinuousBackup: false });
+      const request = {
+        ...base,
+        source: { ...base.source, ...bad.source },
+        target: { ...base.target, ...bad.target },
+      };
+      const failure = await expectFailure(await startRestore(kit, request));
+      assert.equal(failure.type, RestoreFailureType.RestoreFailed);
+      assert.ok(failure.message.startsWith(`${bad.field}: `), failure.message);
+      assert.ok(failure.details.atlasError?.errorCode, 'the Atlas errorCode is in the details');
+      assert.equal(kit.sim.control.state().restoreJobs.length, 0);
+    });
+  }
 
   it('rejects a snapshot that is not completed, naming the field', async () => {
     const source = kit.sim.control.state().deployments.find((d) => d.name === kit.sim.ids.serverlessSource)!;

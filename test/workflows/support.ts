@@ -19,10 +19,10 @@ import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { createAtlasClient, type AtlasApiVersion, type AtlasClient } from '../../src/atlas/client';
 import { createBackupApi } from '../../src/atlas/deployments';
+import { restoreSearchAttributes } from '../../src/client';
 import {
   restoreSummary,
   restoreWorkflowId,
-  searchAttributes,
   type RestoreFailureDetails,
   type RestoreResult,
 } from '../../src/common/contract';
@@ -158,8 +158,9 @@ export function clusterRequest(ids: Ids, extra: Partial<RestoreRequestInput> = {
 }
 
 /**
- * Starts a restore the way the client does (derived id, static search attributes, summary), with a unique
- * suffix so test files sharing the dev server and the simulator's default ids never collide.
+ * Starts a restore the way the client does (derived id, its static search attributes, summary), with a
+ * unique suffix so test files sharing the dev server and the simulator's default ids never collide, and
+ * without the client's validation so bad input reaches the workflow.
  */
 export async function startRestore(
   kit: Pick<Kit, 'env' | 'taskQueue'>,
@@ -167,15 +168,7 @@ export async function startRestore(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof restoreSnapshot>> {
   const parsed = parseRestoreRequest(input);
   const workflowId = `${parsed.ok ? restoreWorkflowId(parsed.value) : 'invalid-restore'}/${randomUUID().slice(0, 8)}`;
-  const pairs = parsed.ok
-    ? [
-        { key: searchAttributes.deploymentKind, value: parsed.value.source.kind },
-        { key: searchAttributes.groupId, value: parsed.value.source.groupId },
-        { key: searchAttributes.instanceName, value: parsed.value.source.name },
-        { key: searchAttributes.targetCluster, value: parsed.value.target.name },
-        { key: searchAttributes.restorePhase, value: 'validating' },
-      ]
-    : [];
+  const pairs = parsed.ok ? restoreSearchAttributes(parsed.value) : [];
   return kit.env.client.workflow.start(restoreSnapshot, {
     taskQueue: kit.taskQueue,
     workflowId,
