@@ -218,6 +218,11 @@ class RestoreRun {
     await this.waitForIdle(updated, changedAt);
   }
 
+  /**
+   * Rejects what cannot succeed before anything is changed. A dedicated cluster's window is its backup
+   * policy's `restoreWindowDays`, which the API we call does not return: Atlas checks it, and its 400
+   * (errorCode, detail) ends the restore instead.
+   */
   private checkPointInTime(pointInTime: number, source: DeploymentState): void {
     const field = 'snapshot.pointInTimeUtcSeconds';
     const now = Math.floor(Date.now() / 1000);
