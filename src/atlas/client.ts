@@ -79,7 +79,7 @@ export interface AtlasCall<T> {
   response?: z.ZodType<T>;
   signal?: AbortSignal;
   /** A sentence to add to the error for a given failing status (the serverless sunset on 404/410). */
-  hint?: (status: number) => string | undefined;
+  hint?: (status: number, errorCode: string | undefined) => string | undefined;
 }
 
 /** Which deployment a call is about; `kind` is implied by the operation group. */
@@ -182,7 +182,11 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
       unwrapped = { ...response, status, body: JSON.stringify(json.value) };
     }
     if (status < 200 || status >= 300) {
-      const hint = status === 401 ? auth.rejectedHint : spec.hint?.(status);
+      const errorCode =
+        json.ok && isRecord(json.value) && typeof json.value.errorCode === 'string'
+          ? json.value.errorCode
+          : undefined;
+      const hint = status === 401 ? auth.rejectedHint : spec.hint?.(status, errorCode);
       throw errorFromResponse(spec.method, fullPath, unwrapped, {
         redact: auth.secrets,
         ...(hint ? { hint } : {}),
@@ -296,13 +300,20 @@ function validated<T>(schema: z.ZodType<T>, value: unknown, method: string, path
   });
 }
 
+const SPECIFIC_NOT_FOUND = new Set(['GROUP_NOT_FOUND', 'SNAPSHOT_NOT_FOUND', 'RESTORE_JOB_NOT_FOUND']);
+
 function deploymentOperations<D extends DeploymentRecord, U>(
   call: Call,
   descriptor: DeploymentDescriptor<D, U>,
   shownPrefix: string,
 ): DeploymentOperations<D, U> {
   const { versions } = descriptor;
-  const goneHint = (status: number) => (status === 404 || status === 410 ? descriptor.goneHint : undefined);
+  // A 404 naming a missing project, snapshot or job is just that; any other 404 (or a 410) on a sunset
+  // route may be the route itself being gone.
+  const goneHint = (status: number, errorCode: string | undefined) =>
+    status === 410 || (status === 404 && !(errorCode && SPECIFIC_NOT_FOUND.has(errorCode)))
+      ? descriptor.goneHint
+      : undefined;
 
   /** Validates the target (and an optional id) and builds the encoded path; bad input never reaches Atlas. */
   const pathOf = (

@@ -80,7 +80,7 @@ function describe(init: AtlasApiErrorInit): string {
   const head = `Atlas ${init.method} ${init.path}`;
   const status = init.status !== undefined ? ` failed with HTTP ${init.status}` : ` failed (${init.kind})`;
   const code = init.errorCode ? ` ${init.errorCode}` : '';
-  const detail = init.detail ? `: ${init.detail}` : '';
+  const detail = init.detail ? `: ${init.detail.replace(/\.$/, '')}` : '';
   const hint = init.hint ? `. ${init.hint}` : '';
   return `${head}${status}${code}${detail}${hint}`;
 }

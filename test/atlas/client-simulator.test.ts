@@ -150,6 +150,23 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       assert.equal(error.retryable, false);
     });
 
+    it('serverless: a 404 naming a missing snapshot or project is not blamed on the sunset', async () => {
+      const snapshot = await rejection(
+        atlas.serverless.getSnapshot(
+          { groupId: sim.ids.projectId, name: sim.ids.serverlessSource },
+          'ffffffffffffffffffffffff',
+        ),
+      );
+      assert.equal(snapshot.status, 404);
+      assert.doesNotMatch(snapshot.message, /sunset/);
+      assert.doesNotMatch(snapshot.message, /\.\./, 'no doubled full stop between detail and hint');
+      const project = await rejection(
+        atlas.serverless.get({ groupId: 'ffffffffffffffffffffffff', name: sim.ids.serverlessSource }),
+      );
+      assert.equal(project.errorCode, 'GROUP_NOT_FOUND');
+      assert.doesNotMatch(project.message, /sunset/);
+    });
+
     it('cluster: get and update pitEnabled', async () => {
       const got = await atlas.clusters.get(cluster);
       assert.equal(got.name, cluster.name);
