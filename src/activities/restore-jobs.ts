@@ -1,4 +1,5 @@
 import type { RestoreJob } from '../atlas/schemas';
+import { deriveRestoreJobState } from '../common/restore-job-state';
 import type { RestoreJobMatch } from './types';
 
 /**
@@ -17,5 +18,6 @@ export function matchesRestoreJob(job: RestoreJob, match: RestoreJobMatch): bool
   if (match.snapshotId !== undefined && job.snapshotId !== match.snapshotId) return false;
   if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUTCSeconds !== match.pointInTimeUtcSeconds)
     return false;
+  if (match.inProgressOnly && deriveRestoreJobState(job) !== 'in_progress') return false;
   return objectIdSeconds(job.id) >= match.createdAtOrAfterSeconds;
 }

@@ -36,6 +36,11 @@ export interface RestoreJobMatch {
   targetGroupId: string;
   /** Jobs whose id embeds an earlier creation second were not created by this workflow. */
   createdAtOrAfterSeconds: number;
+  /**
+   * Only jobs still in progress. Set before this workflow's first POST: a matching job that has already
+   * ended then is an earlier identical restore finished within the clock-skew allowance, not ours.
+   */
+  inProgressOnly?: boolean;
 }
 
 /** Create body for serverless and dedicated restore jobs (validated again by the Atlas client). */

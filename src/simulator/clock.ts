@@ -1,7 +1,7 @@
 /**
  * The simulator's clock. Simulated time runs `timeScale` times faster than real time from an anchor, and
- * tests can jump it forward with `advance`. Everything time-based in the simulator (timestamps, ObjectId
- * seconds, snapshot cadence, job durations, UPDATING windows, token expiry, the point-in-time window) reads
+ * tests can jump it forward with `advance`. Everything time-based in the simulator (timestamps, snapshot ids,
+ * snapshot cadence, job durations, UPDATING windows, token expiry, the point-in-time window) reads
  * this clock; only real-world concerns (latency faults, nonce lifetime, rate-limit refill) use real time.
  */
 export class SimClock {

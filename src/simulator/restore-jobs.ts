@@ -141,7 +141,7 @@ export function buildRestoreJob(
 
   const scenario = world.pendingScenarios.shift() ?? { outcome: 'finished' as const };
   return {
-    id: world.nextJobId(nowMs),
+    id: world.nextJobId(),
     kind: source.kind,
     groupId: source.groupId,
     deploymentId: source.id,

@@ -216,10 +216,15 @@ export class World {
     if (last?.mode !== mode) deployment.backupHistory.push({ fromMs: atMs, mode });
   }
 
-  /** The next restore job id: creation second + a tail from a counter, so a run is repeatable. */
-  nextJobId(nowMs: number): string {
+  /**
+   * The next restore job id: the wall-clock second of the POST + a tail from a counter. Real wall time, not
+   * the simulated clock: Atlas ids carry the server's real creation second, and the workflow adopts a lost
+   * POST's job by comparing that second with when it began. A sped-up simulated clock would make a job
+   * from an earlier identical restore look newer than the workflow and be adopted by mistake.
+   */
+  nextJobId(): string {
     this.jobCounter += 1;
-    return objectIdFor(nowMs, 'restoreJob', this.jobCounter);
+    return objectIdFor(Date.now(), 'restoreJob', this.jobCounter);
   }
 }
 

@@ -323,7 +323,7 @@ class RestoreRun {
     if (match.pointInTimeUtcSeconds !== undefined) body.pointInTimeUTCSeconds = match.pointInTimeUtcSeconds;
 
     for (let attempt = 1; ; attempt++) {
-      const existing = await atlas.findRestoreJob(this.source, match);
+      const existing = await atlas.findRestoreJob(this.source, { ...match, inProgressOnly: attempt === 1 });
       if (existing) return this.submitted(existing, 'adopted');
       try {
         return this.submitted(await createRestoreJob(this.source, body), 'created');

@@ -224,5 +224,9 @@ describe('restore activities against the simulator', () => {
     assert.equal(await find({ ...match, targetClusterName: 'elsewhere' }), null, 'another target');
     assert.equal(await find({ ...match, snapshotId: 'eeeeeeeeeeeeeeeeeeeeeeee' }), null, 'another snapshot');
     assert.equal(await find({ ...match, deliveryType: 'pointInTime' }), null, 'another delivery type');
+    assert.equal((await find({ ...match, inProgressOnly: true }))?.id, jobId, 'still running');
+    sim.control.advanceClock(24 * 3_600_000);
+    assert.equal(await find({ ...match, inProgressOnly: true }), null, 'ended before our first POST');
+    assert.equal((await find(match))?.id, jobId, 'after our POST, an ended job is still ours');
   });
 });

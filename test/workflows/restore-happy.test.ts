@@ -32,6 +32,16 @@ describe('restores that finish', () => {
   after(() => kit?.close());
   beforeEach(() => kit.sim.control.reset());
 
+  it('a repeat of the same restore submits its own job, even with the simulated clock far ahead', async () => {
+    // The earlier job's id must not look newer than the second workflow's start (the adoption rule).
+    kit.sim.control.advanceClock(6 * 3_600_000);
+    const first = await expectSuccess(await startRestore(kit, serverlessRequest(kit.sim.ids)));
+    const second = await expectSuccess(await startRestore(kit, serverlessRequest(kit.sim.ids)));
+    assert.notEqual(second.restoreJobId, first.restoreJobId);
+    assert.equal(kit.sim.control.state().restoreJobs.length, 2);
+    assert.equal(routeRequests(kit.requests(), 'createRestoreJob').length, 2, 'one POST per restore');
+  });
+
   it('restores the latest snapshot of a serverless instance after turning continuous backup on (v2, Digest)', async () => {
     const handle = await startRestore(kit, serverlessRequest(kit.sim.ids));
     const result = await expectSuccess(handle);
