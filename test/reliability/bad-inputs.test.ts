@@ -19,12 +19,13 @@ import { startSimulator } from '../../src/simulator';
 import { createRestoreWorker } from '../../src/worker/main';
 import { getTestEnv, uniqueTaskQueue, workflowBundle } from '../harness';
 import { badInputs, validRequest, type World } from './bad-inputs';
-import { closeAfter, objectId, printSummary } from './support';
+import { closeAfter, objectId, printSummary, quietRuntime } from './support';
 
 test(
   'bad restore requests are refused naming the field, with nothing started half-way',
   { timeout: 10 * 60_000 },
   async () => {
+    quietRuntime();
     const env = await getTestEnv();
     const groupId = objectId();
     const sim = await startSimulator({

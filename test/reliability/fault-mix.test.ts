@@ -20,6 +20,7 @@ import {
   duplicateJobs,
   outcomesOf,
   printSummary,
+  quietRuntime,
   reliabilitySeed,
   reliabilityWorld,
   restoreRequest,
@@ -90,6 +91,7 @@ test(
   `${RESTORES} restores reach the right outcome through a seeded mix of Atlas faults`,
   { timeout: 10 * 60_000 },
   async () => {
+    quietRuntime();
     const env = await getTestEnv();
     const seed = reliabilitySeed();
     const { seed: world, slots } = reliabilityWorld(RESTORES, (i) => i % 3 === 0);

@@ -10,17 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { createRestoreClient, type StartedRestore } from '../../src/client';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server';
 import { startSimulator } from '../../src/simulator';
 import { createRestoreWorker } from '../../src/worker/main';
-import { installTestRuntime, uniqueTaskQueue, workflowBundle } from '../harness';
+import { uniqueTaskQueue, workflowBundle } from '../harness';
 import {
   closeAfter,
   duplicateJobs,
   outcomesOf,
   printSummary,
+  quietRuntime,
   reliabilitySeed,
   reliabilityWorld,
   restoreRequest,
@@ -29,29 +29,14 @@ import {
 } from './support';
 
 const RESTORES = scaled(20, 4);
-
-/**
- * While the server is down, core logs a WARN for every retried call: that is this test's point, so core
- * logs only errors here. The runtime is per process and must be installed before any connection.
- */
-function quietCoreRuntime(): void {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
-    });
-  } catch {
-    // Installed already (another file in the same process): keep it.
-  }
-  installTestRuntime();
-}
 const RESTARTS = 2;
 
 test(
   `${RESTORES} restores finish across ${RESTARTS} restarts of a file-backed Temporal server`,
   { timeout: 10 * 60_000 },
   async () => {
-    quietCoreRuntime();
+    // While the server is down core warns on every retried call, which is this test's point.
+    quietRuntime();
     const random = seededRandom(reliabilitySeed());
     const dir = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-restart-'));
     closeAfter(async () => rmSync(dir, { recursive: true, force: true }));

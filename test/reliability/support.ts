@@ -13,7 +13,8 @@ import type { RestoreClient, RestoreOutcome, StartedRestore } from '../../src/cl
 import type { RestoreRequestInput } from '../../src/common/restore-request';
 import type { RunningSimulator, SeedData } from '../../src/simulator';
 import { mulberry32 } from '../../src/simulator/ids';
-import { workflowBundle } from '../harness';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { installTestRuntime, workflowBundle } from '../harness';
 
 /** The default seed's creation second (2024-05-01): deployments created then have a snapshot history. */
 const CREATED = '66320490';
@@ -149,4 +150,21 @@ export function closeAfter(close: () => Promise<unknown>): void {
   after(async () => {
     await close();
   });
+}
+
+/**
+ * The SDK runtime for files whose workers fail workflows and retry calls on purpose: the SDK logs each at
+ * WARN ("Workflow failed", core's retried gRPC calls), which would bury the summary lines. Errors still
+ * print. The runtime is one per process and must exist before any connection, so call this first.
+ */
+export function quietRuntime(): void {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+    });
+  } catch {
+    // Installed already in this process: keep it.
+  }
+  installTestRuntime();
 }
