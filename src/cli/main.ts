@@ -32,7 +32,7 @@ const workerSpec: CommandSpec = {
   summary:
     'Run a worker: polls the task queue and runs restore workflows and their Atlas activities. Configured by environment variables (and a .env file); see the README table. SIGINT/SIGTERM shut it down gracefully.',
   flags: {
-    'env-file': {
+    dotenv: {
       type: 'string',
       value: '<path>',
       description: 'read variables from this file too (the environment wins)',
@@ -102,7 +102,7 @@ const COMMANDS: Command[] = [
   {
     spec: workerSpec,
     run: async (args, ctx) => {
-      const envFile = (args.flags['env-file'] as string | undefined) ?? '.env';
+      const envFile = (args.flags.dotenv as string | undefined) ?? '.env';
       const config = loadWorkerConfig(ctx.env, envFile);
       const { runWorker } = await import('../worker/main');
       await runWorker(config);

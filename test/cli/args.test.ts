@@ -176,7 +176,7 @@ describe('atlas-restore help and usage errors (in process)', () => {
 
   it('worker: an invalid environment stops it with exit 4 naming the variable, without the secret', async () => {
     const output = capture();
-    const code = await main(['worker', '--env-file', '/nonexistent/.env'], output, {
+    const code = await main(['worker', '--dotenv', '/nonexistent/.env'], output, {
       ATLAS_PUBLIC_KEY: 'pub',
       ATLAS_PRIVATE_KEY: 'TOPSECRET-value',
       TEMPORAL_ADDRESS: 'nope',

@@ -31,8 +31,8 @@ export interface WorkerProcess {
 
 /**
  * Starts `node --import tsx src/cli/main.ts worker` with exactly `env` on top of the parent's non-project
- * variables. It runs in an empty folder of its own so no `.env` file is picked up. (Not `--env-file`:
- * Node 20 takes that flag for itself even after the script name and exits when the file is missing.)
+ * variables. It runs in an empty folder of its own so no `.env` file is picked up. (Not `--dotenv`, which
+ * would need a file; an empty folder needs nothing.)
  */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-worker-'));
