@@ -43,7 +43,7 @@ import {
   type RestoreResult,
   type RestoreStatus,
 } from '../common/contract';
-import { DEPLOYMENT_KIND_LABEL } from '../common/deployment-kinds';
+import { capabilitiesOf } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
 import {
   parseRestoreRequest,
@@ -493,7 +493,7 @@ class RestoreRun {
       }
     }
     return cancelled(
-      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${DEPLOYMENT_KIND_LABEL[this.source.kind]} ${String(job.deliveryType)} restore jobs cannot be cancelled through the Atlas API.`,
+      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${capabilitiesOf(this.source.kind).label} ${String(job.deliveryType)} restore jobs cannot be cancelled through the Atlas API.`,
     );
   }
 
@@ -650,7 +650,7 @@ function messageOf(error: unknown): string {
 }
 
 function describeSource(source: DeploymentRef): string {
-  return `${DEPLOYMENT_KIND_LABEL[source.kind]} ${source.name}`;
+  return `${capabilitiesOf(source.kind).label} ${source.name}`;
 }
 
 function isoSeconds(seconds: number): string {
