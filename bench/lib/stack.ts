@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createAtlasClient, type AtlasClient } from '../../src/atlas/client';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import type { AtlasBackupApi, DeploymentRef } from '../../src/atlas/api';
 import {
   startSimulator,

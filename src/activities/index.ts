@@ -1,22 +1,22 @@
 import { Context } from '@temporalio/activity';
 import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
-import type { RestoreJob, Snapshot } from '../atlas/schemas';
-import type { AtlasRestoreJob } from '../common/contract';
-import { deriveRestoreJobState, isTerminalRestoreJobState } from '../common/restore-job-state';
+import { isTerminalRestoreJobState } from '../common/restore-job-state';
 import { callAtlas } from './failures';
 import { pollLoop } from './polling';
-import { matchesRestoreJob } from './restore-jobs';
+import { matchesRestoreJob, normalizeMatch, normalizeSpec } from './restore-jobs';
 import type {
   DeploymentState,
   IdleWaitInput,
   IdleWaitProgress,
   IdleWaitResult,
-  RestoreJobCreateBody,
+  LegacyRestoreJobFields,
   RestoreJobMatch,
+  RestoreJobSpec,
+  RestoreJobView,
   RestoreWaitInput,
   RestoreWaitProgress,
   RestoreWaitResult,
-  SnapshotSummary,
+  SnapshotView,
 } from './types';
 
 export type * from './types';
@@ -72,29 +72,42 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    async getSnapshot(ref: DeploymentRef, snapshotId: string): Promise<SnapshotSummary> {
+    /**
+     * Which kind a deployment is (request kind `auto`), found the way the Atlas CLI does it; the answer
+     * also serves as the source's first read, so it costs no extra call.
+     */
+    async resolveDeployment(ref: Omit<DeploymentRef, 'kind'>): Promise<DeploymentState> {
       const s = signal();
-      return snapshotSummary(await callAtlas(s, () => atlas.getSnapshot(ref, snapshotId, { signal: s })));
+      return deploymentState(await callAtlas(s, () => atlas.resolveDeployment(ref, { signal: s })));
+    },
+
+    async getSnapshot(ref: DeploymentRef, snapshotId: string): Promise<SnapshotView> {
+      const s = signal();
+      return await callAtlas(s, () => atlas.getSnapshot(ref, snapshotId, { signal: s }));
     },
 
     /** The newest `completed` snapshot, or null. Reads every page rather than trusting the list order. */
-    async findLatestCompletedSnapshot(ref: DeploymentRef): Promise<SnapshotSummary | null> {
+    async findLatestCompletedSnapshot(ref: DeploymentRef): Promise<SnapshotView | null> {
       const snapshots = await allPages((pageNum, s) =>
         atlas.listSnapshots(ref, { pageNum, itemsPerPage: PAGE_SIZE }, { signal: s }),
       );
-      let latest: Snapshot | undefined;
+      let latest: SnapshotView | undefined;
       for (const snapshot of snapshots) {
         if (snapshot.status !== 'completed') continue;
         if (!latest || (snapshot.createdAt ?? '') > (latest.createdAt ?? '')) latest = snapshot;
       }
-      return latest ? snapshotSummary(latest) : null;
+      return latest ?? null;
     },
 
     /**
      * The restore job this submission already created, if any: called before every POST and after every
      * ambiguous POST failure, so a lost response never leads to a second job.
      */
-    async findRestoreJob(ref: DeploymentRef, match: RestoreJobMatch): Promise<AtlasRestoreJob | null> {
+    async findRestoreJob(
+      ref: DeploymentRef,
+      wanted: RestoreJobMatch & LegacyRestoreJobFields,
+    ): Promise<RestoreJobView | null> {
+      const match = normalizeMatch(wanted);
       const jobs = await allPages((pageNum, s) =>
         atlas.listRestoreJobs(ref, { pageNum, itemsPerPage: PAGE_SIZE }, { signal: s }),
       );
@@ -105,9 +118,12 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Exactly one POST per call: the workflow schedules it with a single attempt and decides what follows. */
-    async createRestoreJob(ref: DeploymentRef, body: RestoreJobCreateBody): Promise<AtlasRestoreJob> {
+    async createRestoreJob(
+      ref: DeploymentRef,
+      spec: RestoreJobSpec & LegacyRestoreJobFields,
+    ): Promise<RestoreJobView> {
       const s = signal();
-      return await callAtlas<RestoreJob>(s, () => atlas.createRestoreJob(ref, body, { signal: s }));
+      return await callAtlas(s, () => atlas.createRestoreJob(ref, normalizeSpec(spec), { signal: s }));
     },
 
     async cancelRestoreJob(ref: DeploymentRef, restoreJobId: string): Promise<void> {
@@ -147,20 +163,20 @@ export function createActivities(deps: ActivityDeps) {
       return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
     },
 
-    /** Polls a restore job until a terminal state (atlas-api.md §4), its `expiresAt`, the deadline or the window's end. */
+    /** Polls a restore job until a terminal state, its `expiresAt`, the deadline or the window's end. */
     async waitForRestoreJob(input: RestoreWaitInput): Promise<RestoreWaitResult> {
-      type Ended = Extract<RestoreWaitResult, { job: AtlasRestoreJob }>;
+      type Ended = Extract<RestoreWaitResult, { job: RestoreJobView }>;
       const result = await pollLoop<Ended, RestoreWaitProgress>({
         schedule: input.schedule,
         progress: input.progress,
         windowMs,
         async poll(progress, s) {
           const job = await atlas.getRestoreJob(input.deployment, input.restoreJobId, { signal: s });
-          const state = deriveRestoreJobState(job);
+          const state = job.state;
           const next: RestoreWaitProgress = { ...progress, lastJob: job, jobState: state };
           if (isTerminalRestoreJobState(state))
             return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };
-          const expiresAt = typeof job.expiresAt === 'string' ? Date.parse(job.expiresAt) : Number.NaN;
+          const expiresAt = job.expiresAt ? Date.parse(job.expiresAt) : Number.NaN;
           if (Date.now() >= expiresAt)
             return { progress: next, done: { outcome: 'expires_at_passed', job, progress: next } };
           return { progress: next };
@@ -176,10 +192,4 @@ export type RestoreActivities = ReturnType<typeof createActivities>;
 function deploymentState(view: DeploymentView): DeploymentState {
   const { kind, groupId, name, stateName, continuousBackupEnabled } = view;
   return { kind, groupId, name, stateName, continuousBackupEnabled };
-}
-
-function snapshotSummary(snapshot: Snapshot): SnapshotSummary {
-  const summary: SnapshotSummary = { id: snapshot.id, status: snapshot.status };
-  if (snapshot.createdAt) summary.createdAt = snapshot.createdAt;
-  return summary;
 }

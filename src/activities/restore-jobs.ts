@@ -1,23 +1,38 @@
-import type { RestoreJob } from '../atlas/schemas';
-import { deriveRestoreJobState } from '../common/restore-job-state';
-import type { RestoreJobMatch } from './types';
+import { objectIdSeconds, type RestoreJobSpec, type RestoreJobView } from '../common/atlas-views';
+import type { LegacyRestoreJobFields, RestoreJobMatch } from './types';
 
-/**
- * Creation time of an Atlas object in Unix seconds: the first 8 hex digits of its ObjectId. A v2 restore
- * job has no creation timestamp of its own; observed job ids carry the second of the POST (atlas-api.md §3.3).
- */
-export function objectIdSeconds(id: string): number {
-  return Number.parseInt(id.slice(0, 8), 16);
-}
+export { objectIdSeconds };
 
 /** Whether a listed job is the restore a submission asked for, created after the submission began. */
-export function matchesRestoreJob(job: RestoreJob, match: RestoreJobMatch): boolean {
-  if (job.deliveryType !== match.deliveryType) return false;
-  if (job.targetClusterName !== match.targetClusterName || job.targetGroupId !== match.targetGroupId)
-    return false;
+export function matchesRestoreJob(job: RestoreJobView, match: RestoreJobMatch): boolean {
+  if (job.delivery !== match.delivery) return false;
+  if (job.target?.name !== match.target.name || job.target?.groupId !== match.target.groupId) return false;
   if (match.snapshotId !== undefined && job.snapshotId !== match.snapshotId) return false;
-  if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUTCSeconds !== match.pointInTimeUtcSeconds)
+  if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUtcSeconds !== match.pointInTimeUtcSeconds)
     return false;
-  if (match.inProgressOnly && deriveRestoreJobState(job) !== 'in_progress') return false;
+  if (match.inProgressOnly && job.state !== 'in_progress') return false;
   return objectIdSeconds(job.id) >= match.createdAtOrAfterSeconds;
+}
+
+/** A match as this version writes it, also from one scheduled by a worker before the kind adapters. */
+export function normalizeMatch(match: RestoreJobMatch & LegacyRestoreJobFields): RestoreJobMatch {
+  if (match.target) return match;
+  const { deliveryType, targetClusterName, targetGroupId, ...rest } = match;
+  return {
+    ...rest,
+    delivery: match.delivery ?? deliveryType ?? 'automated',
+    target: { groupId: targetGroupId ?? '', name: targetClusterName ?? '' },
+  };
+}
+
+/** A create spec as this version writes it, also from one scheduled by a worker before the kind adapters. */
+export function normalizeSpec(spec: RestoreJobSpec & LegacyRestoreJobFields): RestoreJobSpec {
+  if (spec.delivery) return spec;
+  const normalized: RestoreJobSpec = { delivery: spec.deliveryType ?? 'automated' };
+  if (spec.snapshotId !== undefined) normalized.snapshotId = spec.snapshotId;
+  const pointInTime = spec.pointInTimeUtcSeconds ?? spec.pointInTimeUTCSeconds;
+  if (pointInTime !== undefined) normalized.pointInTimeUtcSeconds = pointInTime;
+  if (spec.targetClusterName && spec.targetGroupId)
+    normalized.target = { groupId: spec.targetGroupId, name: spec.targetClusterName };
+  return normalized;
 }

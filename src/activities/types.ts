@@ -4,36 +4,23 @@
  * Workflow code imports this module as types only.
  */
 import type { DeploymentRef } from '../atlas/api';
-import type { AtlasRestoreJob } from '../common/contract';
-import type { DeploymentKind } from '../common/deployment-kinds';
+import type {
+  DeploymentState,
+  RestoreJobSpec,
+  RestoreJobView,
+  RestoreTarget,
+  SnapshotView,
+} from '../common/atlas-views';
 import type { RestoreJobState } from '../common/restore-job-state';
 
-export type { DeploymentRef };
-
-/** The part of a deployment description the workflow decides on. */
-export interface DeploymentState {
-  kind: DeploymentKind;
-  groupId: string;
-  name: string;
-  /** `IDLE`, `UPDATING`, ... as Atlas reports it. */
-  stateName: string;
-  continuousBackupEnabled: boolean;
-}
-
-export interface SnapshotSummary {
-  id: string;
-  /** `queued`, `inProgress`, `completed` or `failed`. */
-  status: string;
-  createdAt?: string;
-}
+export type { DeploymentRef, DeploymentState, RestoreJobSpec, RestoreJobView, SnapshotView };
 
 /** The restore jobs a submission may adopt: the same restore, created by this workflow's own POST. */
 export interface RestoreJobMatch {
-  deliveryType: 'automated' | 'pointInTime';
+  delivery: 'automated' | 'pointInTime';
   snapshotId?: string;
   pointInTimeUtcSeconds?: number;
-  targetClusterName: string;
-  targetGroupId: string;
+  target: RestoreTarget;
   /** Jobs whose id embeds an earlier creation second were not created by this workflow. */
   createdAtOrAfterSeconds: number;
   /**
@@ -43,13 +30,15 @@ export interface RestoreJobMatch {
   inProgressOnly?: boolean;
 }
 
-/** Create body for serverless and dedicated restore jobs (validated again by the Atlas client). */
-export interface RestoreJobCreateBody {
-  deliveryType: 'automated' | 'pointInTime';
-  snapshotId?: string;
+/**
+ * What workers before the kind adapters scheduled: the same match and create body in the serverless and
+ * dedicated wire names. An activity task scheduled by such a worker may still reach a new one.
+ */
+export interface LegacyRestoreJobFields {
+  deliveryType?: 'automated' | 'pointInTime';
+  targetClusterName?: string;
+  targetGroupId?: string;
   pointInTimeUTCSeconds?: number;
-  targetClusterName: string;
-  targetGroupId: string;
 }
 
 /** When to poll. Times are epoch milliseconds; intervals milliseconds. */
@@ -105,7 +94,7 @@ export type IdleWaitResult =
   | { outcome: 'window' | 'deadline'; progress: IdleWaitProgress };
 
 export interface RestoreWaitProgress extends PollProgress {
-  lastJob?: AtlasRestoreJob;
+  lastJob?: RestoreJobView;
   jobState?: RestoreJobState;
 }
 
@@ -117,7 +106,7 @@ export interface RestoreWaitInput {
 }
 
 export type RestoreWaitResult =
-  | { outcome: 'terminal'; job: AtlasRestoreJob; state: RestoreJobState; progress: RestoreWaitProgress }
+  | { outcome: 'terminal'; job: RestoreJobView; state: RestoreJobState; progress: RestoreWaitProgress }
   /** The job's own `expiresAt` passed while Atlas still reported it in progress. */
-  | { outcome: 'expires_at_passed'; job: AtlasRestoreJob; progress: RestoreWaitProgress }
+  | { outcome: 'expires_at_passed'; job: RestoreJobView; progress: RestoreWaitProgress }
   | { outcome: 'window' | 'deadline'; progress: RestoreWaitProgress };

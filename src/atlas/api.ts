@@ -1,5 +1,19 @@
+/**
+ * Types of the Atlas client's surface, with no code: the low-level call, the per-kind wire operations and
+ * the kind-neutral API the activities use. Every module of `src/atlas` may import this one; it imports
+ * none of them, so the client, the kinds and the operations never depend on each other in a circle.
+ */
+import type { z } from 'zod';
+import type {
+  DeploymentState,
+  RestoreJobSpec,
+  RestoreJobView,
+  SnapshotView,
+} from '../common/atlas-views';
 import type { DeploymentKind } from '../common/deployment-kinds';
-import type { Page, RestoreJob, RestoreJobCreate, Snapshot } from './schemas';
+import type { Page } from './wire';
+
+export type AtlasApiVersion = 'v2' | 'v1.0';
 
 /** Which deployment a call is about. */
 export interface DeploymentRef {
@@ -9,14 +23,7 @@ export interface DeploymentRef {
 }
 
 /** A deployment as the restore engine needs to see it, whatever its kind. */
-export interface DeploymentView {
-  kind: DeploymentKind;
-  groupId: string;
-  name: string;
-  /** `IDLE`, `UPDATING`, `CREATING`, ... as Atlas reports it. */
-  stateName: string;
-  /** Serverless: `serverlessContinuousBackupEnabled`; dedicated: `pitEnabled`. */
-  continuousBackupEnabled: boolean;
+export interface DeploymentView extends DeploymentState {
   /** The parsed response, unknown fields kept. */
   raw: Record<string, unknown>;
 }
@@ -31,18 +38,75 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** One Admin API call, described for `AtlasClient.call`. */
+export interface AtlasCall<T> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Below `/api/atlas/{v2|v1.0}`, segments already encoded: `/groups/{groupId}/clusters/{name}`. */
+  path: string;
+  /** The resource's v2 media-type version (`2023-01-01`); ignored on v1.0. */
+  version: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Already validated; sent as JSON. */
+  body?: unknown;
+  /** Parses a 2xx body; without it the body is ignored (a 204 cancel). */
+  response?: z.ZodType<T>;
+  signal?: AbortSignal;
+  /** A sentence to add to the error for a given failing status (a retired kind's routes on 404/410). */
+  hint?: (status: number, errorCode: string | undefined) => string | undefined;
+}
+
+/** The low-level call every kind's operations are built on. */
+export type AtlasCaller = <T>(spec: AtlasCall<T>) => Promise<T>;
+
+/** Which deployment a wire-level call is about; the kind is implied by the operation group. */
+export interface DeploymentTarget {
+  groupId: string;
+  name: string;
+}
+
 /**
- * Kind-generic operations the activities call. Each kind maps them to its own paths, media types and
- * fields (`src/atlas/deployments.ts`); every failure is an `AtlasApiError`.
+ * The wire-level operations of one kind, in its own paths, media types and shapes (D: deployment, U:
+ * update body, S: snapshot, J: restore job, C: create body). Bad input is refused before anything is sent.
+ */
+export interface DeploymentOperations<D = unknown, U = unknown, S = unknown, J = unknown, C = unknown> {
+  get(target: DeploymentTarget, options?: CallOptions): Promise<D>;
+  /** PATCH; returns the deployment, usually `UPDATING`. Kinds without a PATCH reject with `unsupported`. */
+  update(target: DeploymentTarget, body: U, options?: CallOptions): Promise<D>;
+  listSnapshots(target: DeploymentTarget, page?: PageRequest, options?: CallOptions): Promise<Page<S>>;
+  getSnapshot(target: DeploymentTarget, snapshotId: string, options?: CallOptions): Promise<S>;
+  /** Any 2xx is success: v2 answers 200, v1.0 201. */
+  createRestoreJob(target: DeploymentTarget, body: C, options?: CallOptions): Promise<J>;
+  getRestoreJob(target: DeploymentTarget, restoreJobId: string, options?: CallOptions): Promise<J>;
+  listRestoreJobs(target: DeploymentTarget, page?: PageRequest, options?: CallOptions): Promise<Page<J>>;
+  /** DELETE (204). Kinds without a cancel endpoint reject with kind `unsupported`, nothing sent. */
+  cancelRestoreJob(target: DeploymentTarget, restoreJobId: string, options?: CallOptions): Promise<void>;
+}
+
+/**
+ * Kind-neutral operations the activities call. Each kind maps them to its own paths, media types and
+ * fields (`src/atlas/kinds`); every failure is an `AtlasApiError`; nothing here retries.
  */
 export interface AtlasBackupApi {
   getDeployment(ref: DeploymentRef, options?: CallOptions): Promise<DeploymentView>;
+  /**
+   * Finds which kind a deployment is, the way the Atlas CLI does: asks each kind in turn and moves on when
+   * Atlas answers that the name belongs to another kind (`CANNOT_USE_*`) or is not one of this kind's.
+   */
+  resolveDeployment(
+    ref: Omit<DeploymentRef, 'kind'>,
+    options?: CallOptions,
+  ): Promise<DeploymentView>;
+  /** Kinds without a continuous-backup switch reject with kind `unsupported`, nothing sent. */
   setContinuousBackup(ref: DeploymentRef, enabled: boolean, options?: CallOptions): Promise<DeploymentView>;
-  listSnapshots(ref: DeploymentRef, page?: PageRequest, options?: CallOptions): Promise<Page<Snapshot>>;
-  getSnapshot(ref: DeploymentRef, snapshotId: string, options?: CallOptions): Promise<Snapshot>;
-  createRestoreJob(ref: DeploymentRef, body: RestoreJobCreate, options?: CallOptions): Promise<RestoreJob>;
-  getRestoreJob(ref: DeploymentRef, restoreJobId: string, options?: CallOptions): Promise<RestoreJob>;
-  listRestoreJobs(ref: DeploymentRef, page?: PageRequest, options?: CallOptions): Promise<Page<RestoreJob>>;
-  /** Dedicated clusters only (download jobs in practice); other kinds reject with kind `unsupported`. */
+  listSnapshots(ref: DeploymentRef, page?: PageRequest, options?: CallOptions): Promise<Page<SnapshotView>>;
+  getSnapshot(ref: DeploymentRef, snapshotId: string, options?: CallOptions): Promise<SnapshotView>;
+  createRestoreJob(ref: DeploymentRef, spec: RestoreJobSpec, options?: CallOptions): Promise<RestoreJobView>;
+  getRestoreJob(ref: DeploymentRef, restoreJobId: string, options?: CallOptions): Promise<RestoreJobView>;
+  listRestoreJobs(
+    ref: DeploymentRef,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<RestoreJobView>>;
+  /** Only the deliveries the kind's capabilities list; others reject with kind `unsupported`. */
   cancelRestoreJob(ref: DeploymentRef, restoreJobId: string, options?: CallOptions): Promise<void>;
 }

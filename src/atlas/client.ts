@@ -1,43 +1,32 @@
-import { z } from 'zod';
 import type { DeploymentKind } from '../common/deployment-kinds';
-import { deploymentNameSchema, describeIssues, objectIdSchema } from '../common/restore-request';
-import type { CallOptions, PageRequest } from './api';
+import { describeIssues, objectIdSchema } from '../common/restore-request';
+import type {
+  AtlasApiVersion,
+  AtlasCall,
+  CallOptions,
+  DeploymentOperations,
+  PageRequest,
+} from './api';
 import type { Authenticator } from './auth/authenticator';
 import { DigestAuthenticator } from './auth/digest';
 import { ServiceAccountAuthenticator, type ServiceAccountOptions } from './auth/service-account';
-import {
-  DEPLOYMENT_DESCRIPTORS,
-  descriptorOf,
-  type DeploymentDescriptor,
-  type DeploymentRecord,
-} from './deployments';
 import { AtlasApiError } from './errors';
-import {
-  errorFromResponse,
-  HttpTransport,
-  isRecord,
-  pathOnly,
-  type AtlasTimeouts,
-  type RawResponse,
-} from './http';
-import {
-  pageSchema,
-  projectSchema,
-  restoreJobCreateSchema,
-  restoreJobSchema,
-  snapshotSchema,
-  type Cluster,
-  type ClusterUpdate,
-  type Page,
-  type Project,
-  type RestoreJob,
-  type RestoreJobCreate,
-  type ServerlessInstance,
-  type ServerlessInstanceUpdate,
-  type Snapshot,
-} from './schemas';
+import { errorFromResponse, HttpTransport, isRecord, pathOnly, type AtlasTimeouts, type RawResponse } from './http';
+import { KIND_ADAPTERS } from './kinds';
+import type { Cluster, ClusterUpdate } from './kinds/cluster';
+import type {
+  FlexCluster,
+  FlexRestoreJob,
+  FlexRestoreJobCreate,
+  FlexSnapshot,
+} from './kinds/flex';
+import type { RestoreJob, RestoreJobCreate, Snapshot } from './kinds/shared';
+import type { ServerlessInstance, ServerlessInstanceUpdate } from './kinds/serverless';
+import { kindOperations, pageRequestSchema, validated } from './operations';
+import { pageSchema, projectSchema, type Page, type Project } from './wire';
 
-export type AtlasApiVersion = 'v2' | 'v1.0';
+export type { AtlasApiVersion, AtlasCall, DeploymentOperations, DeploymentTarget } from './api';
+
 
 /** API key (HTTP Digest) or service account (OAuth client credentials). Never logged, never in errors. */
 export type AtlasCredentials =
@@ -65,67 +54,29 @@ export const DEFAULT_ATLAS_BASE_URL = 'https://cloud.mongodb.com';
 /** v2 media-type version of the project list (`ProjectsApi.listProjects`). */
 const PROJECTS_VERSION = '2023-01-01';
 
-/** One Admin API call, described for `AtlasClient.call`. */
-export interface AtlasCall<T> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Below `/api/atlas/{v2|v1.0}`, segments already encoded: `/groups/{groupId}/clusters/{name}`. */
-  path: string;
-  /** The resource's v2 media-type version (`2023-01-01`); ignored on v1.0. */
-  version: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  /** Already validated; sent as JSON. */
-  body?: unknown;
-  /** Parses a 2xx body; without it the body is ignored (a 204 cancel). */
-  response?: z.ZodType<T>;
-  signal?: AbortSignal;
-  /** A sentence to add to the error for a given failing status (the serverless sunset on 404/410). */
-  hint?: (status: number, errorCode: string | undefined) => string | undefined;
-}
-
-/** Which deployment a call is about; `kind` is implied by the operation group. */
-export interface DeploymentTarget {
-  groupId: string;
-  name: string;
-}
-
-/** The operations every deployment kind offers, in its own paths, media types and shapes. */
-export interface DeploymentOperations<D, U> {
-  get(target: DeploymentTarget, options?: CallOptions): Promise<D>;
-  /** PATCH; returns the deployment, usually `UPDATING` (atlas-api.md §3.1, §3.6). */
-  update(target: DeploymentTarget, body: U, options?: CallOptions): Promise<D>;
-  listSnapshots(target: DeploymentTarget, page?: PageRequest, options?: CallOptions): Promise<Page<Snapshot>>;
-  getSnapshot(target: DeploymentTarget, snapshotId: string, options?: CallOptions): Promise<Snapshot>;
-  /** Any 2xx is success: v2 answers 200, the v1.0 docs show 201. */
-  createRestoreJob(
-    target: DeploymentTarget,
-    body: RestoreJobCreate,
-    options?: CallOptions,
-  ): Promise<RestoreJob>;
-  getRestoreJob(target: DeploymentTarget, restoreJobId: string, options?: CallOptions): Promise<RestoreJob>;
-  listRestoreJobs(
-    target: DeploymentTarget,
-    page?: PageRequest,
-    options?: CallOptions,
-  ): Promise<Page<RestoreJob>>;
-  /** DELETE (204). Kinds without a cancel endpoint reject with kind `unsupported`, nothing sent. */
-  cancelRestoreJob(target: DeploymentTarget, restoreJobId: string, options?: CallOptions): Promise<void>;
-}
-
 export interface AtlasClient {
   readonly baseUrl: string;
   readonly apiVersion: AtlasApiVersion;
   /** Low-level call: auth, media type, envelope, error mapping, response parsing. */
   call<T>(spec: AtlasCall<T>): Promise<T>;
-  /** Serverless instances (sunset on real Atlas since 2026-01-22; kept for the simulator and old setups). */
-  readonly serverless: Omit<
-    DeploymentOperations<ServerlessInstance, ServerlessInstanceUpdate>,
-    'cancelRestoreJob'
+  /** Serverless instances (retired by Atlas on 2026-01-22; kept for the simulator and old setups). */
+  readonly serverless: DeploymentOperations<
+    ServerlessInstance,
+    ServerlessInstanceUpdate,
+    Snapshot,
+    RestoreJob,
+    RestoreJobCreate
   >;
   /** Dedicated clusters (continuous cloud backup = `pitEnabled`). */
-  readonly clusters: DeploymentOperations<Cluster, ClusterUpdate>;
-  /** The operations of a kind chosen at run time. */
-  deployment(kind: DeploymentKind): DeploymentOperations<DeploymentRecord, Record<string, unknown>>;
-  readonly projects: { list(page?: PageRequest, options?: CallOptions): Promise<Page<Project>> };
+  readonly clusters: DeploymentOperations<Cluster, ClusterUpdate, Snapshot, RestoreJob, RestoreJobCreate>;
+  /** Flex clusters (v2 only; no PATCH the engine uses, no cancel). */
+  readonly flex: DeploymentOperations<FlexCluster, never, FlexSnapshot, FlexRestoreJob, FlexRestoreJobCreate>;
+  /** The wire operations of a kind chosen at run time (its own shapes, unknown to the caller). */
+  deployment(kind: DeploymentKind): DeploymentOperations;
+  readonly projects: {
+    list(page?: PageRequest, options?: CallOptions): Promise<Page<Project>>;
+    get(groupId: string, options?: CallOptions): Promise<Project>;
+  };
   /** Closes the connection pool; calls after this fail. */
   close(): Promise<void>;
 }
@@ -217,15 +168,23 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
 
   /** How paths appear in errors raised before anything is sent, matching those from HTTP answers. */
   const shownPrefix = `${transport.prefix}/api/atlas/${apiVersion}`;
-  const deployments = new Map<
-    DeploymentKind,
-    DeploymentOperations<DeploymentRecord, Record<string, unknown>>
-  >();
-  const deployment = (kind: DeploymentKind) => {
-    let ops = deployments.get(kind);
+  const context = { call, apiVersion, shownPrefix };
+  const operations = new Map<DeploymentKind, DeploymentOperations>();
+  const deployment = (kind: DeploymentKind): DeploymentOperations => {
+    let ops = operations.get(kind);
     if (!ops) {
-      ops = deploymentOperations(call, descriptorOf(kind), shownPrefix);
-      deployments.set(kind, ops);
+      const adapter = KIND_ADAPTERS[kind];
+      if (!adapter) {
+        throw new AtlasApiError({
+          kind: 'invalid_request',
+          method: 'NONE',
+          path: '(not sent)',
+          retryable: false,
+          detail: `kind: must be one of ${Object.keys(KIND_ADAPTERS).join(', ')} (got ${JSON.stringify(kind)})`,
+        });
+      }
+      ops = kindOperations(adapter, context) as DeploymentOperations;
+      operations.set(kind, ops);
     }
     return ops;
   };
@@ -234,8 +193,9 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     baseUrl,
     apiVersion,
     call,
-    serverless: deploymentOperations(call, DEPLOYMENT_DESCRIPTORS.serverless, shownPrefix),
-    clusters: deploymentOperations(call, DEPLOYMENT_DESCRIPTORS.cluster, shownPrefix),
+    serverless: deployment('serverless') as AtlasClient['serverless'],
+    clusters: deployment('cluster') as AtlasClient['clusters'],
+    flex: deployment('flex') as AtlasClient['flex'],
     deployment,
     projects: {
       list: async (page, options) => {
@@ -246,6 +206,17 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
           version: PROJECTS_VERSION,
           query,
           response: pageSchema(projectSchema),
+          signal: options?.signal,
+        });
+      },
+      get: async (groupId, options) => {
+        const shown = `${shownPrefix}/groups/${encodeURIComponent(String(groupId))}`;
+        const id = validated(objectIdSchema, groupId, 'GET', shown, 'groupId');
+        return call({
+          method: 'GET',
+          path: `/groups/${id}`,
+          version: PROJECTS_VERSION,
+          response: projectSchema,
           signal: options?.signal,
         });
       },
@@ -267,168 +238,6 @@ function authenticatorFor(config: AtlasClientConfig, baseUrl: string): Authentic
     );
   }
   throw new TypeError('credentials.type must be "digest" or "serviceAccount"');
-}
-
-type Call = <T>(spec: AtlasCall<T>) => Promise<T>;
-
-const targetSchema = z.object({ groupId: objectIdSchema, name: deploymentNameSchema });
-const pageRequestSchema = z.strictObject({
-  pageNum: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
-  itemsPerPage: z
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(500, 'must be at most 500')
-    .optional(),
-});
-
-/** Validates what we are about to send; a failure names the field and nothing goes out. */
-function validated<T>(schema: z.ZodType<T>, value: unknown, method: string, path: string, field: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const name =
-      [field, ...issue.path.map(String)].filter((part) => part !== '').join('.') || field || '(request)';
-    return `${name}: ${issue.message}`;
-  });
-  throw new AtlasApiError({
-    kind: 'invalid_request',
-    method,
-    path,
-    retryable: false,
-    detail: issues.join('; '),
-  });
-}
-
-const SPECIFIC_NOT_FOUND = new Set(['GROUP_NOT_FOUND', 'SNAPSHOT_NOT_FOUND', 'RESTORE_JOB_NOT_FOUND']);
-
-function deploymentOperations<D extends DeploymentRecord, U>(
-  call: Call,
-  descriptor: DeploymentDescriptor<D, U>,
-  shownPrefix: string,
-): DeploymentOperations<D, U> {
-  const { versions } = descriptor;
-  // A 404 naming a missing project, snapshot or job is just that; any other 404 (or a 410) on a sunset
-  // route may be the route itself being gone.
-  const goneHint = (status: number, errorCode: string | undefined) =>
-    status === 410 || (status === 404 && !(errorCode && SPECIFIC_NOT_FOUND.has(errorCode)))
-      ? descriptor.goneHint
-      : undefined;
-
-  /** Validates the target (and an optional id) and builds the encoded path; bad input never reaches Atlas. */
-  const pathOf = (
-    method: string,
-    target: DeploymentTarget,
-    suffix: string,
-    id?: { field: string; value: string },
-  ) => {
-    const display = `${shownPrefix}/groups/${encodeURIComponent(String(target?.groupId))}/${descriptor.collection}/${encodeURIComponent(String(target?.name))}${suffix}${id ? `/${encodeURIComponent(String(id.value))}` : ''}`;
-    const { groupId, name } = validated(targetSchema, target, method, display, '');
-    if (id) validated(objectIdSchema, id.value, method, display, id.field);
-    return `/groups/${groupId}/${descriptor.collection}/${encodeURIComponent(name)}${suffix}${id ? `/${id.value}` : ''}`;
-  };
-  const pageQuery = (path: string, page: PageRequest | undefined) =>
-    validated(pageRequestSchema, page ?? {}, 'GET', `${shownPrefix}${path}`, '');
-
-  return {
-    get: async (target, options) =>
-      call({
-        method: 'GET',
-        path: pathOf('GET', target, ''),
-        version: versions.get,
-        response: descriptor.schema,
-        signal: options?.signal,
-        hint: goneHint,
-      }),
-    update: async (target, body, options) => {
-      const path = pathOf('PATCH', target, '');
-      return call({
-        method: 'PATCH',
-        path,
-        version: versions.update,
-        body: validated(descriptor.updateSchema, body, 'PATCH', `${shownPrefix}${path}`, 'body'),
-        response: descriptor.schema,
-        signal: options?.signal,
-        hint: goneHint,
-      });
-    },
-    listSnapshots: async (target, page, options) => {
-      const path = pathOf('GET', target, '/backup/snapshots');
-      return call({
-        method: 'GET',
-        path,
-        version: versions.backup,
-        query: pageQuery(path, page),
-        response: pageSchema(snapshotSchema),
-        signal: options?.signal,
-        hint: goneHint,
-      });
-    },
-    getSnapshot: async (target, snapshotId, options) =>
-      call({
-        method: 'GET',
-        path: pathOf('GET', target, '/backup/snapshots', { field: 'snapshotId', value: snapshotId }),
-        version: versions.backup,
-        response: snapshotSchema,
-        signal: options?.signal,
-        hint: goneHint,
-      }),
-    createRestoreJob: async (target, body, options) => {
-      const path = pathOf('POST', target, '/backup/restoreJobs');
-      return call({
-        method: 'POST',
-        path,
-        version: versions.backup,
-        body: validated(restoreJobCreateSchema, body, 'POST', `${shownPrefix}${path}`, 'body'),
-        response: restoreJobSchema,
-        signal: options?.signal,
-        hint: goneHint,
-      });
-    },
-    getRestoreJob: async (target, restoreJobId, options) =>
-      call({
-        method: 'GET',
-        path: pathOf('GET', target, '/backup/restoreJobs', { field: 'restoreJobId', value: restoreJobId }),
-        version: versions.backup,
-        response: restoreJobSchema,
-        signal: options?.signal,
-        hint: goneHint,
-      }),
-    listRestoreJobs: async (target, page, options) => {
-      const path = pathOf('GET', target, '/backup/restoreJobs');
-      return call({
-        method: 'GET',
-        path,
-        version: versions.backup,
-        query: pageQuery(path, page),
-        response: pageSchema(restoreJobSchema),
-        signal: options?.signal,
-        hint: goneHint,
-      });
-    },
-    cancelRestoreJob: async (target, restoreJobId, options) => {
-      const path = pathOf('DELETE', target, '/backup/restoreJobs', {
-        field: 'restoreJobId',
-        value: restoreJobId,
-      });
-      if (descriptor.cancelUnsupported !== undefined) {
-        throw new AtlasApiError({
-          kind: 'unsupported',
-          method: 'DELETE',
-          path: `${shownPrefix}${path}`,
-          retryable: false,
-          detail: descriptor.cancelUnsupported,
-        });
-      }
-      await call<void>({
-        method: 'DELETE',
-        path,
-        version: versions.backup,
-        signal: options?.signal,
-        hint: goneHint,
-      });
-    },
-  };
 }
 
 type JsonResult = { ok: true; value: unknown } | { ok: false; error: unknown };

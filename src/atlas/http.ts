@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { apiErrorBodySchema } from './schemas';
+import { apiErrorBodySchema } from './wire';
 import { AtlasApiError, isRetryableStatus, type AtlasErrorKind } from './errors';
 
 /** Timeouts of one HTTP exchange with Atlas, in milliseconds. */

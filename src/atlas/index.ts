@@ -1,5 +1,5 @@
 /** The Atlas Admin API client: what the activities, the worker and the CLI may rely on. */
-export type { AtlasBackupApi, CallOptions, DeploymentRef, DeploymentView, PageRequest } from './api';
+export type { AtlasBackupApi, AtlasCaller, CallOptions, DeploymentRef, DeploymentView, PageRequest } from './api';
 export {
   createAtlasClient,
   DEFAULT_ATLAS_BASE_URL,
@@ -12,16 +12,17 @@ export {
   type DeploymentOperations,
   type DeploymentTarget,
 } from './client';
+export { createBackupApi } from './backup-api';
 export {
-  clusterDescriptor,
-  createBackupApi,
-  DEPLOYMENT_DESCRIPTORS,
-  descriptorOf,
-  serverlessDescriptor,
-  SERVERLESS_SUNSET_DATE,
-  type DeploymentDescriptor,
+  clusterKind,
+  flexKind,
+  KIND_ADAPTERS,
+  KIND_RESOLUTION_ORDER,
+  serverlessKind,
   type DeploymentRecord,
-} from './deployments';
+  type KindAdapter,
+} from './kinds';
+export { kindOperations } from './operations';
 export { AtlasApiError, isRetryableStatus, type AtlasApiErrorInit, type AtlasErrorKind } from './errors';
 export {
   DEFAULT_TIMEOUTS,

@@ -70,7 +70,7 @@ export class TokenBuckets {
 export function withApiBudget(api: AtlasBackupApi, budget: ApiBudgetOptions | TokenBuckets): AtlasBackupApi {
   const buckets = budget instanceof TokenBuckets ? budget : new TokenBuckets(budget);
   const gate = async <T>(
-    ref: DeploymentRef,
+    ref: Pick<DeploymentRef, 'groupId'>,
     options: CallOptions | undefined,
     call: () => Promise<T>,
   ): Promise<T> => {
@@ -79,6 +79,8 @@ export function withApiBudget(api: AtlasBackupApi, budget: ApiBudgetOptions | To
   };
   return {
     getDeployment: (ref, options) => gate(ref, options, () => api.getDeployment(ref, options)),
+    // Up to one request per kind; budgeted as one, since it runs once per restore at most.
+    resolveDeployment: (ref, options) => gate(ref, options, () => api.resolveDeployment(ref, options)),
     setContinuousBackup: (ref, enabled, options) =>
       gate(ref, options, () => api.setContinuousBackup(ref, enabled, options)),
     listSnapshots: (ref, page, options) => gate(ref, options, () => api.listSnapshots(ref, page, options)),

@@ -10,7 +10,7 @@ import {
 import { createActivities } from '../activities';
 import type { AtlasBackupApi } from '../atlas/api';
 import { createAtlasClient } from '../atlas/client';
-import { createBackupApi } from '../atlas/deployments';
+import { createBackupApi } from '../atlas/backup-api';
 import { withApiBudget } from './budget';
 import { workflowSource } from './bundle';
 import { describeWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';

@@ -15,7 +15,7 @@ import {
 } from '../../src/activities';
 import { objectIdSeconds } from '../../src/activities/restore-jobs';
 import { createAtlasClient, type AtlasClient } from '../../src/atlas/client';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import { ATLAS_API_ERROR_TYPE, type AtlasErrorInfo } from '../../src/common/contract';
 import { startSimulator, type RunningSimulator } from '../../src/simulator';
 

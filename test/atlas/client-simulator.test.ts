@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRestoreJobState } from '../../src/common/restore-job-state';
 import { createAtlasClient, paginate, type AtlasApiVersion, type AtlasClient } from '../../src/atlas/client';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import { AtlasApiError } from '../../src/atlas/errors';
 import type { AtlasBackupApi, DeploymentRef } from '../../src/atlas/api';
 import { DEFAULT_SEED, startSimulator, type RunningSimulator, type SeedData } from '../../src/simulator';

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import { createAtlasClient } from '../../src/atlas/client';
 import type { AtlasBackupApi } from '../../src/atlas/api';
 import { AtlasApiError } from '../../src/atlas/errors';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type DeploymentRef } from '../../src/activities';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import { ATLAS_API_ERROR_TYPE, RestoreFailureType, searchAttributes } from '../../src/common/contract';
 import { statusQuery } from '../../src/workflows';
 import {

@@ -18,7 +18,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { createAtlasClient, type AtlasApiVersion, type AtlasClient } from '../../src/atlas/client';
-import { createBackupApi } from '../../src/atlas/deployments';
+import { createBackupApi } from '../../src/atlas/backup-api';
 import { restoreSearchAttributes } from '../../src/client';
 import {
   restoreSummary,

@@ -8,7 +8,7 @@ import {
   type RawRequest,
   type RawResponse,
 } from '../http';
-import { oauthTokenSchema } from '../schemas';
+import { oauthTokenSchema } from '../wire';
 import type { Authenticator } from './authenticator';
 
 /**
