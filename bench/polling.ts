@@ -19,7 +19,7 @@ import { mulberry32 } from '../src/simulator/ids';
 import type { Client } from '@temporalio/client';
 import { createRestoreClient } from '../src/client';
 import { DEFAULT_PROGRESS_WINDOW_MS } from '../src/activities';
-import { deriveRestoreJobState, isTerminalRestoreJobState } from '../src/common/restore-job-state';
+import { isTerminalRestoreJobState } from '../src/common/restore-job-state';
 import type { RestoreRequestInput } from '../src/common/restore-request';
 import type { Benchmark, BenchFlags } from './lib/benchmark';
 import type { BenchContext } from './lib/context';
@@ -287,19 +287,18 @@ async function runCliLoop(setup: Setup, pairs: RestorePair[]): Promise<RunMeasur
   return Promise.all(
     pairs.map(async (pair) => {
       const job = await bench.api.createRestoreJob(pair.source, {
-        deliveryType: 'automated',
+        delivery: 'automated',
         snapshotId: pair.snapshotId,
-        targetClusterName: pair.target.name,
-        targetGroupId: pair.target.groupId,
+        target: pair.target,
       });
       const endReal = Date.now() + (jobDurationMs(setup, pair) ?? Number.NaN) / timeScale;
       let polls = 0;
       let polledAt = Date.now();
-      let state = deriveRestoreJobState(job);
+      let state = job.state;
       while (!isTerminalRestoreJobState(state)) {
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
         polledAt = Date.now();
-        state = deriveRestoreJobState(await bench.api.getRestoreJob(pair.source, job.id));
+        state = (await bench.api.getRestoreJob(pair.source, job.id)).state;
         polls += 1;
       }
       return {

@@ -4,11 +4,7 @@ import type { AtlasBackupApi, DeploymentRef } from '../../src/atlas/api';
 import { AtlasApiError } from '../../src/atlas/errors';
 import { atlasFailure } from '../../src/activities/failures';
 import type { AtlasRestoreJob } from '../../src/common/contract';
-import {
-  deriveRestoreJobState,
-  isTerminalRestoreJobState,
-  type RestoreJobState,
-} from '../../src/common/restore-job-state';
+import { isTerminalRestoreJobState, type RestoreJobState } from '../../src/common/restore-job-state';
 
 /** Failure type of "the job is still running": the retry policy waits and asks again. */
 export const STILL_RUNNING = 'RestoreStillRunning';
@@ -27,7 +23,7 @@ export function createReferenceActivities(atlas: AtlasBackupApi) {
     const signal = Context.current().cancellationSignal;
     try {
       const job = await atlas.getRestoreJob(ref, restoreJobId, { signal });
-      return { state: deriveRestoreJobState(job), job };
+      return { state: job.state, job };
     } catch (error) {
       if (error instanceof AtlasApiError) throw atlasFailure(error);
       throw error;

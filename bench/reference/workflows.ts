@@ -4,7 +4,7 @@
  * and differ only in how they wait for the restore job.
  */
 import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { RestoreActivities, RestoreJobCreateBody, RestoreJobMatch } from '../../src/activities';
+import type { RestoreActivities, RestoreJobMatch, RestoreJobSpec } from '../../src/activities';
 import type { DeploymentRef } from '../../src/atlas/api';
 import type { AtlasRestoreJob } from '../../src/common/contract';
 import type { ReferenceActivities } from './activities';
@@ -43,20 +43,14 @@ const check = proxyActivities<ReferenceActivities>({
 async function submitRestore(input: ReferenceRestoreInput): Promise<string> {
   if (input.restoreJobId) return input.restoreJobId;
   const match: RestoreJobMatch = {
-    deliveryType: 'automated',
+    delivery: 'automated',
     snapshotId: input.snapshotId,
-    targetClusterName: input.target.name,
-    targetGroupId: input.target.groupId,
+    target: input.target,
     createdAtOrAfterSeconds: Math.floor(workflowInfo().runStartTime.getTime() / 1000) - 1,
   };
   const existing = await submit.findRestoreJob(input.source, match);
   if (existing) return existing.id;
-  const body: RestoreJobCreateBody = {
-    deliveryType: 'automated',
-    snapshotId: input.snapshotId,
-    targetClusterName: input.target.name,
-    targetGroupId: input.target.groupId,
-  };
+  const body: RestoreJobSpec = { delivery: 'automated', snapshotId: input.snapshotId, target: input.target };
   return (await submitOnce.createRestoreJob(input.source, body)).id;
 }
 

@@ -241,9 +241,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say(outcomeLine(outcome));
       if (outcome.outcome === 'finished') {
         const job = outcome.result.restoreJob;
-        const fields = ['deliveryType', 'snapshotId', 'targetClusterName', 'finishedAt']
-          .filter((key) => job[key] !== undefined && job[key] !== null)
-          .map((key) => `${key} ${String(job[key])}`);
+        const fields = [
+          `${job.delivery} restore`,
+          job.snapshotId && `of snapshot ${job.snapshotId}`,
+          job.target && `into ${job.target.name}`,
+          job.finishedAt && `finished at ${job.finishedAt}`,
+        ].filter(Boolean);
         say(`restore job ${job.id}: ${fields.join(', ')}`);
       }
       if (link) say(`see it in the Web UI: ${link}`);

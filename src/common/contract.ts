@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { RestoreJobView } from './atlas-views';
 import type { DeploymentKind } from './deployment-kinds';
 import type { RestoreJobState } from './restore-job-state';
 import type { RestoreRequest } from './restore-request';
@@ -33,6 +34,8 @@ export type RestorePhase = (typeof RESTORE_PHASES)[number];
 /** Answer of the `status` query. Times are ISO-8601 UTC. */
 export interface RestoreStatus {
   phase: RestorePhase;
+  /** The source's kind; for a request of kind `auto`, once resolved. */
+  kind?: DeploymentKind;
   restoreJobId?: string;
   jobState?: RestoreJobState;
   polls: number;
@@ -41,11 +44,16 @@ export interface RestoreStatus {
   deadline: string;
 }
 
-/** A restore job as Atlas returned it (unknown fields kept). */
-export type AtlasRestoreJob = { id: string; [field: string]: unknown };
+/**
+ * A restore job as the workflow reports it: the kind-neutral view. Restores started before the kind
+ * adapters reported Atlas' raw job here instead.
+ */
+export type AtlasRestoreJob = RestoreJobView;
 
 export interface RestoreResult {
   outcome: 'finished';
+  /** The source's kind (resolved, for a request of kind `auto`). */
+  kind: DeploymentKind;
   restoreJobId: string;
   restoreJob: AtlasRestoreJob;
   snapshotId?: string;

@@ -1,18 +1,23 @@
 import { z } from 'zod';
-import { DEPLOYMENT_KINDS } from './deployment-kinds';
+import {
+  capabilitiesOf,
+  isDeploymentKind,
+  REQUESTED_KINDS,
+  type DeploymentKind,
+} from './deployment-kinds';
 import { parseDuration } from './duration';
 
-/** Atlas ids (projects, snapshots, jobs) are 24-hex ObjectIds (atlas-api.md §1). */
+/** Atlas ids (projects, snapshots, jobs) are 24-hex ObjectIds. */
 export const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character lower-case hex id');
 
-/** Instance and cluster names as Atlas accepts them (atlas-api.md §3). */
+/** Instance and cluster names as Atlas accepts them (a subset of what Flex targets may be called). */
 export const deploymentNameSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/, 'must start with a letter or digit and contain only letters, digits and -');
 
-/** The oldest point in time Atlas accepts for `pointInTimeUTCSeconds` (2008-01-01, atlas-api.md §3.3). */
+/** The oldest point in time Atlas accepts for `pointInTimeUTCSeconds` (2008-01-01). */
 export const MIN_POINT_IN_TIME_UTC_SECONDS = 1_199_145_600;
 
 const durationSchema = (min: string, max: string) =>
@@ -46,13 +51,14 @@ const snapshotSelectorSchema = z.union(
 export const restoreRequestSchema = z
   .strictObject({
     source: z.strictObject({
-      kind: z.enum(DEPLOYMENT_KINDS, `must be one of ${DEPLOYMENT_KINDS.join(', ')}`),
+      kind: z.enum(REQUESTED_KINDS, `must be one of ${REQUESTED_KINDS.join(', ')}`),
       groupId: objectIdSchema,
       name: deploymentNameSchema,
     }),
     snapshot: snapshotSelectorSchema,
     target: z.strictObject({ groupId: objectIdSchema, name: deploymentNameSchema }),
-    ensureContinuousBackup: z.boolean('must be true or false').default(true),
+    /** Default: on where the kind has continuous backup. Asking for it where the kind has none is refused. */
+    ensureContinuousBackup: z.boolean('must be true or false').optional(),
     deadline: durationSchema('1m', '30d').default('24h'),
     polling: z
       .strictObject({
@@ -64,6 +70,12 @@ export const restoreRequestSchema = z
         message: 'initialInterval must not exceed maxInterval',
         path: ['initialInterval'],
       }),
+  })
+  .superRefine((request, ctx) => {
+    // A kind named in the request is checked now; `auto` is checked the same way once resolved.
+    if (!isDeploymentKind(request.source.kind)) return;
+    for (const issue of capabilityIssues(request.source.kind, request))
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 
 /** What callers send (defaults optional). */
@@ -71,6 +83,36 @@ export type RestoreRequestInput = z.input<typeof restoreRequestSchema>;
 /** A validated request with defaults applied. */
 export type RestoreRequest = z.output<typeof restoreRequestSchema>;
 export type SnapshotSelector = RestoreRequest['snapshot'];
+
+/**
+ * What a request asks of its source that the source's kind cannot do: a point in time where the kind has
+ * none, continuous backup where the kind has no switch.
+ */
+export function capabilityIssues(
+  kind: DeploymentKind,
+  request: Pick<RestoreRequestInput, 'snapshot' | 'ensureContinuousBackup'>,
+): { path: string[]; message: string }[] {
+  const capabilities = capabilitiesOf(kind);
+  const issues: { path: string[]; message: string }[] = [];
+  if (
+    capabilities.pointInTime === null &&
+    request.snapshot !== null &&
+    typeof request.snapshot === 'object' &&
+    'pointInTimeUtcSeconds' in request.snapshot
+  ) {
+    issues.push({
+      path: ['snapshot', 'pointInTimeUtcSeconds'],
+      message: `${capabilities.label}s have no point-in-time restore (no continuous backup); restore a snapshot ({ snapshotId } or { latest: true })`,
+    });
+  }
+  if (capabilities.continuousBackup === null && request.ensureContinuousBackup === true) {
+    issues.push({
+      path: ['ensureContinuousBackup'],
+      message: `${capabilities.label}s have no continuous backup to turn on; leave it unset or false`,
+    });
+  }
+  return issues;
+}
 
 /** Issues as `path: rule` lines, so every error names the field it is about. */
 export function describeIssues(error: z.ZodError): string {

@@ -27,25 +27,26 @@ import type {
   IdleWaitProgress,
   PollProgress,
   RestoreActivities,
-  RestoreJobCreateBody,
   RestoreJobMatch,
+  RestoreJobSpec,
   RestoreWaitProgress,
 } from '../activities';
+import { asRestoreJobView, type RestoreJobView } from '../common/atlas-views';
 import {
   ATLAS_API_ERROR_TYPE,
   RestoreFailureType,
   STATUS_QUERY_NAME,
   searchAttributes,
   type AtlasErrorInfo,
-  type AtlasRestoreJob,
   type RestoreFailureDetails,
   type RestorePhase,
   type RestoreResult,
   type RestoreStatus,
 } from '../common/contract';
-import { capabilitiesOf } from '../common/deployment-kinds';
+import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
 import {
+  capabilityIssues,
   parseRestoreRequest,
   type RestoreRequest,
   type RestoreRequestInput,
@@ -58,6 +59,8 @@ export const statusQuery = defineQuery<RestoreStatus>(STATUS_QUERY_NAME);
  * the restore runs). Only that phase continues: the earlier ones are short and bounded.
  */
 export interface RestoreContinuation {
+  /** The source's kind, resolved when the request said `auto` (absent from runs before `auto` existed). */
+  kind?: DeploymentKind;
   startedAt: string;
   submittedAt: string;
   restoreJobId: string;
@@ -68,8 +71,6 @@ export interface RestoreContinuation {
   progress: RestoreWaitProgress;
 }
 
-/** Serverless continuous backup keeps 72 hours of point-in-time history (atlas-api.md §6). */
-const SERVERLESS_PIT_WINDOW_SECONDS = 72 * 3600;
 /**
  * Atlas' clock and Temporal's may disagree a little; a job whose id says it was created up to this long
  * before the workflow began is still taken as this workflow's own.
@@ -138,7 +139,8 @@ export async function restoreSnapshot(
 }
 
 class RestoreRun {
-  private readonly source: DeploymentRef;
+  /** Known from the start unless the request said `auto`; then once the source has been found. */
+  private kind?: DeploymentKind;
   private readonly startedAt: string;
   private readonly deadlineAt: number;
   private readonly initialIntervalMs: number;
@@ -147,30 +149,42 @@ class RestoreRun {
   private continuousBackup = { wasEnabled: false, changed: false };
   private snapshotId?: string;
   private submittedAt?: string;
-  private job?: AtlasRestoreJob;
+  private job?: RestoreJobView;
   private earlierPolls = 0;
 
   constructor(
     private readonly request: RestoreRequest,
     private readonly continuation?: RestoreContinuation,
   ) {
-    const { kind, groupId, name } = request.source;
-    this.source = { kind, groupId, name };
+    const requested = continuation?.kind ?? request.source.kind;
+    if (isDeploymentKind(requested)) this.kind = requested;
     this.startedAt = continuation?.startedAt ?? workflowInfo().startTime.toISOString();
     this.deadlineAt = Date.parse(this.startedAt) + parseDuration(request.deadline)!;
     this.initialIntervalMs = parseDuration(request.polling.initialInterval)!;
     this.maxIntervalMs = parseDuration(request.polling.maxInterval)!;
     this.status = { phase: 'validating', polls: 0, deadline: new Date(this.deadlineAt).toISOString() };
+    if (this.kind) this.status.kind = this.kind;
     if (continuation) {
       this.continuousBackup = continuation.continuousBackup;
       this.snapshotId = continuation.snapshotId;
       this.submittedAt = continuation.submittedAt;
       this.earlierPolls = continuation.earlierPolls;
-      this.job = continuation.progress.lastJob ?? { id: continuation.restoreJobId };
+      if (continuation.progress.lastJob) this.job = asRestoreJobView(continuation.progress.lastJob);
       this.status.restoreJobId = continuation.restoreJobId;
       this.showPolls(continuation.progress);
     }
     setHandler(statusQuery, () => ({ ...this.status }));
+  }
+
+  /** The source as activities take it; only asked for once the kind is known. */
+  private get source(): DeploymentRef {
+    const { groupId, name } = this.request.source;
+    if (!this.kind) throw new Error('the source kind is not resolved yet');
+    return { kind: this.kind, groupId, name };
+  }
+
+  private get capabilities() {
+    return capabilitiesOf(this.source.kind);
   }
 
   async run(): Promise<RestoreResult> {
@@ -200,15 +214,22 @@ class RestoreRun {
     return this.watch();
   }
 
-  /** Reads the source, checks a point in time against it, and turns continuous backup on when asked. */
+  /**
+   * Reads the source (finding its kind first for `auto`), checks a point in time against it, and turns
+   * continuous backup on where the kind has it and the request did not say no.
+   */
   private async prepareSource(): Promise<void> {
     this.enter('validating');
-    const source = await atlas.getDeployment(this.source);
+    const source = this.kind
+      ? await atlas.getDeployment(this.source)
+      : await atlas.resolveDeployment({ groupId: this.request.source.groupId, name: this.request.source.name });
+    if (!this.kind) this.resolved(source.kind);
     this.continuousBackup.wasEnabled = source.continuousBackupEnabled;
     if ('pointInTimeUtcSeconds' in this.request.snapshot) {
       this.checkPointInTime(this.request.snapshot.pointInTimeUtcSeconds, source);
     }
-    if (source.continuousBackupEnabled || !this.request.ensureContinuousBackup) return;
+    const wanted = this.request.ensureContinuousBackup ?? this.capabilities.continuousBackup !== null;
+    if (source.continuousBackupEnabled || !wanted) return;
 
     this.enter('enabling_backup');
     const changedAt = Date.now();
@@ -218,10 +239,24 @@ class RestoreRun {
     await this.waitForIdle(updated, changedAt);
   }
 
+  /** An `auto` source turned out to be of this kind: record it, and hold the request to what the kind can do. */
+  private resolved(kind: DeploymentKind): void {
+    this.kind = kind;
+    this.status.kind = kind;
+    const issues = capabilityIssues(kind, this.request);
+    if (issues.length > 0) {
+      throw invalidRequest(
+        `source.kind auto resolved ${this.request.source.name} to a ${capabilitiesOf(kind).label}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    this.syncSearchAttributes();
+    this.publish();
+  }
+
   /**
-   * Rejects what cannot succeed before anything is changed. A dedicated cluster's window is its backup
-   * policy's `restoreWindowDays`, which the API we call does not return: Atlas checks it, and its 400
-   * (errorCode, detail) ends the restore instead.
+   * Rejects what cannot succeed before anything is changed. Where the kind leaves the window to the
+   * deployment's backup policy (a dedicated cluster's `restoreWindowDays`, which the API we call does not
+   * return), Atlas checks it and its 400 (errorCode, detail) ends the restore instead.
    */
   private checkPointInTime(pointInTime: number, source: DeploymentState): void {
     const field = 'snapshot.pointInTimeUtcSeconds';
@@ -229,9 +264,10 @@ class RestoreRun {
     if (pointInTime > now) {
       throw invalidRequest(`${field}: ${isoSeconds(pointInTime)} is in the future (now ${isoSeconds(now)})`);
     }
-    if (source.kind === 'serverless' && pointInTime < now - SERVERLESS_PIT_WINDOW_SECONDS) {
+    const windowSeconds = this.capabilities.pointInTime?.windowSeconds;
+    if (windowSeconds != null && pointInTime < now - windowSeconds) {
       throw invalidRequest(
-        `${field}: ${isoSeconds(pointInTime)} is outside the 72 h point-in-time window of serverless continuous backup (oldest ${isoSeconds(now - SERVERLESS_PIT_WINDOW_SECONDS)})`,
+        `${field}: ${isoSeconds(pointInTime)} is outside the ${formatDuration(windowSeconds * 1000)} point-in-time window of ${this.capabilities.label} continuous backup (oldest ${isoSeconds(now - windowSeconds)})`,
       );
     }
     if (!source.continuousBackupEnabled) {
@@ -268,7 +304,7 @@ class RestoreRun {
         case 'not_applied':
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `continuous backup did not take effect on ${describeSource(this.source)}: it is ${result.deployment.stateName} with continuous backup still off (Flex-backed serverless instances ignore the setting)`,
+            `continuous backup did not take effect on ${describeSource(this.source)}: it is ${result.deployment.stateName} with ${this.capabilities.continuousBackup?.setting ?? 'continuous backup'} still off (serverless instances that Atlas moved onto Flex ignore the setting)`,
           );
         case 'deadline':
           if (limitAt === this.deadlineAt) throw this.deadlineExceeded();
@@ -314,22 +350,26 @@ class RestoreRun {
   private async submit(): Promise<void> {
     this.enter('submitting');
     const match = this.jobMatch();
-    const body: RestoreJobCreateBody = {
-      deliveryType: match.deliveryType,
-      targetClusterName: match.targetClusterName,
-      targetGroupId: match.targetGroupId,
-    };
-    if (match.snapshotId !== undefined) body.snapshotId = match.snapshotId;
-    if (match.pointInTimeUtcSeconds !== undefined) body.pointInTimeUTCSeconds = match.pointInTimeUtcSeconds;
+    const spec: RestoreJobSpec = { delivery: match.delivery, target: match.target };
+    if (match.snapshotId !== undefined) spec.snapshotId = match.snapshotId;
+    if (match.pointInTimeUtcSeconds !== undefined) spec.pointInTimeUtcSeconds = match.pointInTimeUtcSeconds;
 
     for (let attempt = 1; ; attempt++) {
       const existing = await atlas.findRestoreJob(this.source, { ...match, inProgressOnly: attempt === 1 });
       if (existing) return this.submitted(existing, 'adopted');
       try {
-        return this.submitted(await createRestoreJob(this.source, body), 'created');
+        return this.submitted(await createRestoreJob(this.source, spec), 'created');
       } catch (error) {
         if (isCancellation(error)) throw error;
         const atlasError = atlasErrorIn(error);
+        if (atlasError?.status === 409) {
+          // Atlas runs one restore into a target at a time; ours was not created (409 proves it).
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `target.name: another restore into ${this.request.target.name} is running in Atlas, which refused this one (409${atlasError.errorCode ? ` ${atlasError.errorCode}` : ''}${atlasError.detail ? `: ${atlasError.detail}` : ''}); start again once it has ended`,
+            error,
+          );
+        }
         if (atlasError && !atlasError.retryable) {
           throw this.failure(
             RestoreFailureType.RestoreFailed,
@@ -355,9 +395,8 @@ class RestoreRun {
   private jobMatch(): RestoreJobMatch {
     const selector = this.request.snapshot;
     const match: RestoreJobMatch = {
-      deliveryType: 'pointInTimeUtcSeconds' in selector ? 'pointInTime' : 'automated',
-      targetClusterName: this.request.target.name,
-      targetGroupId: this.request.target.groupId,
+      delivery: 'pointInTimeUtcSeconds' in selector ? 'pointInTime' : 'automated',
+      target: { groupId: this.request.target.groupId, name: this.request.target.name },
       createdAtOrAfterSeconds: Math.floor(Date.parse(this.startedAt) / 1000) - CLOCK_SKEW_ALLOWANCE_SECONDS,
     };
     if ('pointInTimeUtcSeconds' in selector) match.pointInTimeUtcSeconds = selector.pointInTimeUtcSeconds;
@@ -365,9 +404,9 @@ class RestoreRun {
     return match;
   }
 
-  private submitted(job: AtlasRestoreJob, how: 'created' | 'adopted'): void {
+  private submitted(job: RestoreJobView, how: 'created' | 'adopted'): void {
     log.info(`restore job ${how}`, { restoreJobId: job.id });
-    this.job = job;
+    this.job = asRestoreJobView(job);
     this.submittedAt = new Date(Date.now()).toISOString();
     this.status.restoreJobId = job.id;
     this.status.lastError = undefined;
@@ -389,7 +428,7 @@ class RestoreRun {
         progress,
       });
       progress = result.progress;
-      if (progress.lastJob) this.job = progress.lastJob;
+      if (progress.lastJob) this.job = asRestoreJobView(progress.lastJob);
       this.showPolls(progress);
       switch (result.outcome) {
         case 'terminal':
@@ -428,8 +467,9 @@ class RestoreRun {
     this.end();
     const result: RestoreResult = {
       outcome: 'finished',
+      kind: this.source.kind,
       restoreJobId: jobId,
-      restoreJob: this.job!,
+      restoreJob: this.job ?? asRestoreJobView({ id: jobId }),
       continuousBackup: this.continuousBackup,
       timings: {
         startedAt: this.startedAt,
@@ -448,6 +488,7 @@ class RestoreRun {
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength < CONTINUE_AS_NEW_AFTER_EVENTS) return;
     const next: RestoreContinuation = {
+      kind: this.source.kind,
       startedAt: this.startedAt,
       submittedAt: this.submittedAt!,
       restoreJobId: this.status.restoreJobId!,
@@ -475,13 +516,14 @@ class RestoreRun {
     let job = this.job;
     if (!job && this.status.phase === 'submitting') {
       // A POST may have gone through just before the cancellation; name its job rather than lose it.
-      job = (await atlas.findRestoreJob(this.source, this.jobMatch()).catch(() => null)) ?? undefined;
+      const found = await atlas.findRestoreJob(this.source, this.jobMatch()).catch(() => null);
+      if (found) job = asRestoreJobView(found);
     }
     if (!job)
       return cancelled('restore cancelled before a restore job was submitted; nothing runs in Atlas.');
     this.job = job;
     this.status.restoreJobId = job.id;
-    if (this.source.kind === 'cluster' && job.deliveryType === 'download') {
+    if (this.capabilities.cancellableDeliveries.includes(job.delivery)) {
       try {
         await atlas.cancelRestoreJob(this.source, job.id);
         return cancelled(`restore cancelled; Atlas download job ${job.id} was cancelled too.`);
@@ -493,7 +535,7 @@ class RestoreRun {
       }
     }
     return cancelled(
-      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${capabilitiesOf(this.source.kind).label} ${String(job.deliveryType)} restore jobs cannot be cancelled through the Atlas API.`,
+      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${this.capabilities.label} ${job.delivery} restore jobs cannot be cancelled through the Atlas API.`,
     );
   }
 
@@ -564,11 +606,12 @@ class RestoreRun {
     const wanted: SearchAttributeUpdatePair[] = [
       { key: searchAttributes.restorePhase, value: this.status.phase },
       // Starts that did not set them (e.g. from the temporal CLI) still become listable.
-      { key: searchAttributes.deploymentKind, value: this.source.kind },
-      { key: searchAttributes.groupId, value: this.source.groupId },
-      { key: searchAttributes.instanceName, value: this.source.name },
+      { key: searchAttributes.groupId, value: this.request.source.groupId },
+      { key: searchAttributes.instanceName, value: this.request.source.name },
       { key: searchAttributes.targetCluster, value: this.request.target.name },
     ];
+    // The resolved kind replaces `auto` once known, in the same upsert as whatever else changed.
+    if (this.kind) wanted.push({ key: searchAttributes.deploymentKind, value: this.kind });
     if (this.status.restoreJobId)
       wanted.push({ key: searchAttributes.restoreJobId, value: this.status.restoreJobId });
     const changed = wanted.filter(
@@ -589,12 +632,17 @@ class RestoreRun {
           : `latest snapshot${this.snapshotId ? ` (\`${this.snapshotId}\`)` : ''}`;
     const rows: [string, string][] = [
       ['Phase', `**${s.phase}**`],
-      ['Source', `${describeSource(this.source)} (project \`${this.source.groupId}\`)`],
+      [
+        'Source',
+        `${this.kind ? describeSource(this.source) : `${this.request.source.name} (kind not resolved yet)`} (project \`${this.request.source.groupId}\`)`,
+      ],
       ['Target', `\`${this.request.target.name}\` (project \`${this.request.target.groupId}\`)`],
       ['Restoring', what],
     ];
-    if (s.restoreJobId)
-      rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState})` : ''}`]);
+    if (s.restoreJobId) {
+      const atlasWord = this.job?.atlasStatus ? `, Atlas says ${this.job.atlasStatus}` : '';
+      rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState}${atlasWord})` : ''}`]);
+    }
     rows.push(['Polls', `${s.polls}${s.lastPolledAt ? `, last at ${s.lastPolledAt}` : ''}`]);
     if (s.lastError) rows.push(['Last error', s.lastError.replace(/\|/g, '\\|')]);
     rows.push(['Deadline', s.deadline]);
@@ -618,7 +666,11 @@ function fieldPrefix(activityType: string, atlasError: AtlasErrorInfo | undefine
   if (!atlasError || atlasError.retryable) return '';
   const { status, errorCode = '' } = atlasError;
   let field: string | undefined;
-  if (activityType === 'getDeployment' || activityType === 'setContinuousBackup') {
+  if (
+    activityType === 'getDeployment' ||
+    activityType === 'resolveDeployment' ||
+    activityType === 'setContinuousBackup'
+  ) {
     if (errorCode === 'GROUP_NOT_FOUND') field = 'source.groupId';
     else if (errorCode.startsWith('CANNOT_USE_')) field = 'source.kind';
     else if (status === 404) field = 'source.name';

@@ -207,10 +207,9 @@ describe('restore activities against the simulator', () => {
     const jobId = await newJob();
     const job = sim.control.state().restoreJobs.find((j) => j.id === jobId)!;
     const match: RestoreJobMatch = {
-      deliveryType: 'automated',
+      delivery: 'automated',
       snapshotId: String(job.snapshotId),
-      targetClusterName: sim.ids.serverlessTarget,
-      targetGroupId: sim.ids.projectId,
+      target: { groupId: sim.ids.projectId, name: sim.ids.serverlessTarget },
       createdAtOrAfterSeconds: objectIdSeconds(jobId),
     };
     const find = (m: RestoreJobMatch) =>
@@ -221,9 +220,13 @@ describe('restore activities against the simulator', () => {
       null,
       'created before the workflow began',
     );
-    assert.equal(await find({ ...match, targetClusterName: 'elsewhere' }), null, 'another target');
+    assert.equal(
+      await find({ ...match, target: { ...match.target, name: 'elsewhere' } }),
+      null,
+      'another target',
+    );
     assert.equal(await find({ ...match, snapshotId: 'eeeeeeeeeeeeeeeeeeeeeeee' }), null, 'another snapshot');
-    assert.equal(await find({ ...match, deliveryType: 'pointInTime' }), null, 'another delivery type');
+    assert.equal(await find({ ...match, delivery: 'pointInTime' }), null, 'another delivery type');
     assert.equal((await find({ ...match, inProgressOnly: true }))?.id, jobId, 'still running');
     sim.control.advanceClock(24 * 3_600_000);
     assert.equal(await find({ ...match, inProgressOnly: true }), null, 'ended before our first POST');

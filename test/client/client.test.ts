@@ -102,7 +102,7 @@ describe('programmatic restore client (real Temporal server, simulator, worker)'
     assert.equal(outcome.failureType, 'RestoreFailed');
     assert.match(outcome.restoreJobId ?? '', /^[0-9a-f]{24}$/);
     assert.equal(outcome.lastJob?.id, outcome.restoreJobId);
-    assert.equal(outcome.lastJob?.failed, true);
+    assert.equal(outcome.lastJob?.state, 'failed');
   });
 
   it('an Atlas call rejected for good is outcome "error" with status and errorCode', async () => {

@@ -99,9 +99,12 @@ describe('restores that finish', () => {
     );
     const result = await expectSuccess(handle);
     assert.equal(result.snapshotId, snapshot.id);
-    assert.equal(result.restoreJob.deliveryType, 'automated');
+    assert.equal(result.kind, 'cluster');
+    assert.equal(result.restoreJob.delivery, 'automated');
     assert.equal(result.restoreJob.snapshotId, snapshot.id);
-    assert.equal(result.restoreJob.targetClusterName, kit.sim.ids.clusterTarget);
+    assert.equal(result.restoreJob.target?.name, kit.sim.ids.clusterTarget);
+    assert.equal(result.restoreJob.state, 'finished');
+    assert.equal('links' in result.restoreJob, false, 'the result carries the view, not Atlas links');
     assert.deepEqual(result.continuousBackup, { wasEnabled: false, changed: true });
     const log = kit.requests();
     assert.equal(routeRequests(log, 'updateCluster').length, 1);
@@ -124,8 +127,8 @@ describe('restores that finish', () => {
     const result = await expectSuccess(handle);
     assert.equal(result.pointInTimeUtcSeconds, pointInTime);
     assert.equal(result.snapshotId, undefined);
-    assert.equal(result.restoreJob.deliveryType, 'pointInTime');
-    assert.equal(result.restoreJob.pointInTimeUTCSeconds, pointInTime);
+    assert.equal(result.restoreJob.delivery, 'pointInTime');
+    assert.equal(result.restoreJob.pointInTimeUtcSeconds, pointInTime);
     assert.deepEqual(result.continuousBackup, { wasEnabled: true, changed: false });
     const log = kit.requests();
     assert.equal(routeRequests(log, 'updateServerless').length, 0, 'no PATCH');
@@ -149,8 +152,8 @@ describe('restores that finish', () => {
         clusterRequest(kit.sim.ids, { snapshot: { pointInTimeUtcSeconds: pointInTime } }),
       ),
     );
-    assert.equal(result.restoreJob.deliveryType, 'pointInTime');
-    assert.equal(result.restoreJob.pointInTimeUTCSeconds, pointInTime);
+    assert.equal(result.restoreJob.delivery, 'pointInTime');
+    assert.equal(result.restoreJob.pointInTimeUtcSeconds, pointInTime);
     assert.equal(routeRequests(kit.requests(), 'updateCluster').length, 0);
   });
 
