@@ -267,7 +267,7 @@ class RestoreRun {
     const windowSeconds = this.capabilities.pointInTime?.windowSeconds;
     if (windowSeconds != null && pointInTime < now - windowSeconds) {
       throw invalidRequest(
-        `${field}: ${isoSeconds(pointInTime)} is outside the ${formatDuration(windowSeconds * 1000)} point-in-time window of ${this.capabilities.label} continuous backup (oldest ${isoSeconds(now - windowSeconds)})`,
+        `${field}: ${isoSeconds(pointInTime)} is outside the ${windowSeconds / 3600} h point-in-time window of continuous backup on a ${this.capabilities.label} (oldest ${isoSeconds(now - windowSeconds)})`,
       );
     }
     if (!source.continuousBackupEnabled) {

@@ -136,7 +136,7 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       );
       assert.equal(error.kind, 'unsupported');
       assert.equal(error.retryable, false);
-      assert.match(error.message, /serverless restore jobs cannot be cancelled through the Atlas Admin API/);
+      assert.match(error.message, /serverless instance restore jobs cannot be cancelled through the Atlas Admin API/);
       assert.equal(sim.control.requests().counts.total, before);
     });
 
@@ -146,7 +146,7 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       );
       assert.equal(error.status, 404);
       assert.equal(error.errorCode, 'SERVERLESS_INSTANCE_NOT_FOUND');
-      assert.match(error.message, /sunset the serverless endpoints on 2026-01-22/);
+      assert.match(error.message, /retired the serverless instance endpoints on 2026-01-22/);
       assert.equal(error.retryable, false);
     });
 
@@ -158,13 +158,13 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
         ),
       );
       assert.equal(snapshot.status, 404);
-      assert.doesNotMatch(snapshot.message, /sunset/);
+      assert.doesNotMatch(snapshot.message, /retired/);
       assert.doesNotMatch(snapshot.message, /\.\./, 'no doubled full stop between detail and hint');
       const project = await rejection(
         atlas.serverless.get({ groupId: 'ffffffffffffffffffffffff', name: sim.ids.serverlessSource }),
       );
       assert.equal(project.errorCode, 'GROUP_NOT_FOUND');
-      assert.doesNotMatch(project.message, /sunset/);
+      assert.doesNotMatch(project.message, /retired/);
     });
 
     it('cluster: get and update pitEnabled', async () => {
@@ -220,7 +220,7 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       assert.equal(error.errorCode, 'RESTORE_JOB_NOT_CANCELLABLE');
       assert.match(error.detail ?? '', /only download restore jobs can be cancelled/);
       assert.equal(error.retryable, false);
-      assert.doesNotMatch(error.message, /sunset/);
+      assert.doesNotMatch(error.message, /retired/);
     });
 
     it('backup API: enabling continuous backup on a cluster without cloud backup turns cloud backup on too', async () => {

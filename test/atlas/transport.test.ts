@@ -255,7 +255,7 @@ describe('transport over a local server', () => {
     }
   });
 
-  it('a 404 or 410 on a serverless route says the endpoints were sunset and to use kind "cluster"', async () => {
+  it('a 404 or 410 on a serverless route says Atlas retired the endpoints and which kinds to use instead', async () => {
     handler = (req, res) =>
       req.url?.includes('/serverless/')
         ? json(res, 410, {
@@ -276,11 +276,11 @@ describe('transport over a local server', () => {
       assert.equal(gone.status, 410);
       assert.equal(gone.errorCode, 'VERSION_GONE');
       assert.equal(gone.detail, 'This endpoint is gone.');
-      assert.match(gone.message, /serverless endpoints on 2026-01-22/);
-      assert.match(gone.message, /use kind "cluster"/);
+      assert.match(gone.message, /retired the serverless instance endpoints on 2026-01-22/);
+      assert.match(gone.message, /use kind "flex", "cluster" or "auto"/);
       const missing = await rejection(atlas.clusters.get(target));
       assert.equal(missing.errorCode, 'CLUSTER_NOT_FOUND');
-      assert.doesNotMatch(missing.message, /sunset/);
+      assert.doesNotMatch(missing.message, /retired/);
     } finally {
       await atlas.close();
     }

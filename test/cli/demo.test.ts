@@ -52,7 +52,7 @@ describe('atlas-restore demo --fast', () => {
   }
 
   it('rejects an unknown kind before starting anything', async () => {
-    const run = await runCli(['demo', '--kind', 'flex'], { env });
+    const run = await runCli(['demo', '--kind', 'dedicated'], { env });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--kind must be one of serverless, cluster/);
   });

@@ -61,7 +61,7 @@ export function badInputs(world: World): BadInput[] {
     shape('request is a string', '(request)', () => 'restore please'),
     shape('source missing', 'source', (r) => void delete r.source),
     shape('source.kind missing', 'source.kind', (r) => void delete r.source.kind),
-    shape('source.kind unknown', 'source.kind', (r) => void (r.source.kind = 'flex')),
+    shape('source.kind unknown', 'source.kind', (r) => void (r.source.kind = 'dedicated')),
     shape('source.groupId too short', 'source.groupId', (r) => void (r.source.groupId = 'abc123')),
     shape(
       'source.groupId upper-case',

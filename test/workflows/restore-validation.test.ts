@@ -26,7 +26,7 @@ const BAD_INPUTS: { name: string; input: unknown; message: string }[] = [
   },
   {
     name: 'unknown kind',
-    input: { ...valid, source: { ...valid.source, kind: 'flex' } },
+    input: { ...valid, source: { ...valid.source, kind: 'dedicated' } },
     message: 'source.kind: must be one of serverless, cluster',
   },
   {
