@@ -93,9 +93,9 @@ function toMs(time: { seconds?: unknown; nanos?: unknown } | null | undefined): 
 
 /**
  * What the heartbeats of a real-time run would be: every attempt of a heartbeating activity sends its first
- * heartbeat at once and then at most one per throttle interval, 0.8 × its heartbeat timeout (temporal-notes
- * §3.3; our activity heartbeats more often than that, so the throttle sets the pace). Attempt durations are
- * read from history and stretched by the time scale.
+ * heartbeat at once and then at most one per throttle interval, 0.8 × its heartbeat timeout
+ * (docs/temporal.md#activity-heartbeats; our activity heartbeats more often than that, so the throttle sets
+ * the pace). Attempt durations are read from history and stretched by the time scale.
  */
 function realSpeedHeartbeats(histories: Awaited<ReturnType<typeof fetchChain>>, timeScale: number): number {
   let beats = 0;

@@ -89,7 +89,8 @@ POM
   rm -rf "$dir/lib"
   (cd "$dir" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib" >&2) ||
     die "Maven could not resolve io.temporal:temporal-test-server:$TEST_SERVER_VERSION (see above; 'mvn help:effective-settings' shows the repositories in use)."
-  # exec: the SDK stops the server by killing this PID, so java must be that process (temporal-notes §1.3).
+  # exec: the SDK stops the server by killing this PID, so java must be that process
+  # (docs/temporal.md#test-servers).
   # No extra flag: the SDK passes "<port>" and controls time skipping itself. The JVM flags cut start-up
   # time, which the SDK bounds at 5 s.
   cat >"$wrapper" <<WRAP

@@ -7,7 +7,7 @@ export interface HistoryCounts {
   /** Runs of the execution chain (more than 1 after continue-as-new). */
   runs: number;
   events: number;
-  /** Billable actions visible in history (temporal-notes §3.3); heartbeats are not in history. */
+  /** Billable actions visible in history (docs/temporal.md#actions); heartbeats are not in history. */
   actionsFromHistory: number;
   activitiesScheduled: number;
   activityRetries: number;

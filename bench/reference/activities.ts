@@ -37,7 +37,7 @@ export function createReferenceActivities(atlas: AtlasBackupApi) {
     },
 
     /**
-     * Activity-retry design (temporal-notes §3.1 "infrequent polling"): one poll per attempt; "not yet" fails
+     * Activity-retry design ("infrequent" in docs/temporal.md#polling): one poll per attempt; "not yet" fails
      * the attempt and the retry policy's fixed interval is the polling interval. BENIGN keeps the expected
      * failures out of error logs and failure metrics, as the Temporal sample does.
      */

@@ -14,7 +14,7 @@ export type AtlasErrorKind =
 
 /**
  * Whether a status is worth retrying: 5xx, 429 and 408 yes; every other 4xx (400, 401, 403, 404, 405, 409,
- * 410, ...) says the request itself is wrong and a retry would fail the same way (atlas-api.md §5).
+ * 410, ...) says the request itself is wrong and a retry would fail the same way (docs/atlas.md#errors).
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;

@@ -44,7 +44,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `temporal server start-dev` with our search attributes registered, and resolves once its
- * frontend answers. Same flags the SDK's own ephemeral server passes (temporal-notes.md §1.2), so tests,
+ * frontend answers. Same flags the SDK's own ephemeral server passes (docs/temporal.md#dev-server), so tests,
  * the demo and a person running the CLI see the same server.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {

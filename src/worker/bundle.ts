@@ -4,7 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, type Logger, type WorkerOptions } fr
 
 /**
  * The workflow bundle is built once by `npm run build` (webpack + swc take seconds and hundreds of MB),
- * not at every worker start. `Worker.create` then loads it as plain code (temporal-notes.md §6.1).
+ * not at every worker start. `Worker.create` then loads it as plain code (docs/temporal.md#workflow-bundle).
  */
 
 /** Where `npm run build` writes the bundle: `dist/workflow-bundle.js`, beside the compiled `dist/src`. */

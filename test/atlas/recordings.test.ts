@@ -4,10 +4,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { deriveRestoreJobState, type RestoreJobState } from '../../src/common/restore-job-state';
-import { errorFromResponse, type RawResponse } from '../../src/atlas/http';
+// Only names the package index exports: the modules behind it are being split per deployment kind.
 import {
   apiErrorBodySchema,
   clusterSchema,
+  errorFromResponse,
   flexClusterSchema,
   flexRestoreJobSchema,
   flexSnapshotSchema,
@@ -15,15 +16,17 @@ import {
   restoreJobSchema,
   serverlessInstanceSchema,
   snapshotSchema,
-} from '../../src/atlas/schemas';
+  type RawResponse,
+} from '../../src/atlas';
 
 /**
- * Every real Atlas response in the shared recordings parses with the schema the client uses for it, and every
- * recorded error maps to an AtlasApiError with its status, code and detail. The folder sits next to the repo.
+ * Every real Atlas response in the recorded fixtures parses with the schema the client uses for it, and every
+ * recorded error maps to an AtlasApiError with its status, code and detail. Where the fixtures come from and
+ * what in them is reconstructed: test/fixtures/atlas-recordings/README.md.
  */
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const recordingsDir = path.resolve(repoRoot, '..', 'shared', 'atlas-recordings');
+const recordingsDir = path.join(repoRoot, 'test', 'fixtures', 'atlas-recordings');
 
 interface Recording {
   request: { method: string; path: string };
@@ -66,7 +69,7 @@ function toRaw(recording: Recording): RawResponse {
 }
 
 describe('recorded Atlas responses', () => {
-  it('the recordings folder exists next to the repository (a missing folder fails, never skips)', () => {
+  it('the recordings folder is in the repository (a missing folder fails, never skips)', () => {
     assert.ok(existsSync(recordingsDir), `recordings not found at ${path.relative(repoRoot, recordingsDir)}`);
   });
 
@@ -78,6 +81,15 @@ describe('recorded Atlas responses', () => {
 
   it('holds the 60 recordings the README lists', () => {
     assert.equal(files.length, 60);
+  });
+
+  it('each recording names the public file it was taken from (repository@commit:path)', () => {
+    for (const file of files) {
+      const { source } = JSON.parse(readFileSync(path.join(recordingsDir, file), 'utf8')) as {
+        source?: unknown;
+      };
+      assert.match(String(source), /^mongodb\/mongodb-atlas-cli@[0-9a-f]{40}:test\/e2e\/\S+$/, file);
+    }
   });
 
   for (const file of files) {

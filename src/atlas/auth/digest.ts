@@ -5,8 +5,8 @@ import type { Authenticator } from './authenticator';
 
 /**
  * HTTP Digest (RFC 7616) as Atlas API keys use it: username = public key, password = private key, MD5 with
- * `qop=auth` (atlas-api.md §2.1). Like the official Go SDK, every request fetches a fresh challenge (an
- * unauthenticated first leg) instead of caching nonces, whose lifetime Atlas does not document.
+ * `qop=auth` (docs/atlas.md#digest-api-keys). Like the official Go SDK, every request fetches a fresh
+ * challenge (an unauthenticated first leg) instead of caching nonces, whose lifetime Atlas does not document.
  */
 
 export interface DigestChallenge {

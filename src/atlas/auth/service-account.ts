@@ -12,10 +12,10 @@ import { oauthTokenSchema } from '../wire';
 import type { Authenticator } from './authenticator';
 
 /**
- * Service accounts: OAuth 2.0 client credentials at `{baseUrl}/api/oauth/token` (atlas-api.md §2.2). The
- * token endpoint allows about 10 requests a minute per client and IP, so tokens live in a cache shared by
- * every client in the process that uses the same base URL and credentials: all activities of a worker
- * share one token, and concurrent callers share one refresh.
+ * Service accounts: OAuth 2.0 client credentials at `{baseUrl}/api/oauth/token`
+ * (docs/atlas.md#service-accounts). The token endpoint allows about 10 requests a minute per client and IP,
+ * so tokens live in a cache shared by every client in the process that uses the same base URL and
+ * credentials: all activities of a worker share one token, and concurrent callers share one refresh.
  */
 
 export interface ServiceAccountCredentials {
