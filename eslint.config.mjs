@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 // Workflow code runs in Temporal's deterministic sandbox: Node built-ins and I/O packages either fail
-// to bundle or break replay, so they are banned there (temporal-notes.md §4.4, §7.1).
+// to bundle or break replay, so they are banned there (docs/temporal.md#workflow-sandbox).
 const workflowBanned = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),

@@ -24,7 +24,7 @@ export type * from './types';
 /** Real time one call of a waiting activity keeps polling before it hands its progress to the workflow. */
 export const DEFAULT_PROGRESS_WINDOW_MS = 5 * 60_000;
 
-/** Atlas' maximum page size (atlas-api.md §5): one request covers almost every source. */
+/** Atlas' maximum page size (docs/atlas.md#pagination): one request covers almost every source. */
 const PAGE_SIZE = 500;
 
 export interface ActivityDeps {

@@ -101,7 +101,7 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     const search = query.toString();
     const path = `/api/atlas/${apiVersion}${spec.path}${search ? `?${search}` : ''}`;
     const headers: Record<string, string> = {
-      // v1.0 is plain JSON; v2 picks the resource version through Accept (atlas-api.md §1).
+      // v1.0 is plain JSON; v2 picks the resource version through Accept (docs/atlas.md#media-types).
       accept: apiVersion === 'v2' ? `application/vnd.atlas.${spec.version}+json` : 'application/json',
     };
     let body: string | undefined;
@@ -125,7 +125,7 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     let json = parseJson(response.body);
     let unwrapped = response;
     if (envelope && json.ok && isRecord(json.value) && typeof json.value.status === 'number') {
-      // Single objects come as {status, content}; lists keep their fields and gain `status` (atlas-api.md §5).
+      // Single objects come as {status, content}; lists keep their fields and gain `status` (docs/atlas.md#envelope).
       // Whether Atlas then forces HTTP 200 is unconfirmed, so the wrapped status is the one that counts.
       const { status: wrapped, content, ...rest } = json.value;
       status = wrapped as number;

@@ -14,7 +14,12 @@ import {
 } from '../client';
 import type { RestoreRequest } from '../common/restore-request';
 import { RESTORE_PHASES, type RestorePhase } from '../common/contract';
-import { DEPLOYMENT_KINDS, type DeploymentKind } from '../common/deployment-kinds';
+import {
+  DEPLOYMENT_KINDS,
+  KIND_CAPABILITIES,
+  REQUESTED_KINDS,
+  type DeploymentKind,
+} from '../common/deployment-kinds';
 import { parseDuration } from '../common/duration';
 import {
   isHostPort,
@@ -166,7 +171,8 @@ export const startSpec: CommandSpec = {
     kind: {
       type: 'string',
       value: '<kind>',
-      description: `source deployment kind: ${DEPLOYMENT_KINDS.join(' | ')}`,
+      description: `source deployment kind: ${REQUESTED_KINDS.join(' | ')} (auto asks Atlas, as the Atlas CLI does; ${kindNotes()})`,
+      default: 'auto',
     },
     group: { type: 'string', value: '<id>', description: 'source project (group) id, 24 hex' },
     source: { type: 'string', value: '<name>', description: 'source instance or cluster name' },
@@ -175,7 +181,8 @@ export const startSpec: CommandSpec = {
     'point-in-time': {
       type: 'string',
       value: '<time>',
-      description: 'restore to this moment: Unix seconds or ISO-8601 (needs continuous backup)',
+      description:
+        'restore to this moment: Unix seconds or ISO-8601 (needs continuous backup; not on Flex clusters)',
     },
     'target-group': {
       type: 'string',
@@ -183,7 +190,11 @@ export const startSpec: CommandSpec = {
       description: 'target project id',
       default: 'the source project',
     },
-    target: { type: 'string', value: '<name>', description: 'target instance or cluster name' },
+    target: {
+      type: 'string',
+      value: '<name>',
+      description: 'target instance or cluster name (a Flex snapshot may go to a Flex or a dedicated cluster)',
+    },
     'no-ensure-backup': {
       type: 'boolean',
       description: 'do not enable continuous backup on the source if it is off',
@@ -223,10 +234,24 @@ export const startSpec: CommandSpec = {
     help,
   },
   examples: [
-    'atlas-restore start --kind cluster --group 5f1a2b3c4d5e6f7a8b9c0d1e --source prod --latest --target staging --wait',
+    'atlas-restore start --group 5f1a2b3c4d5e6f7a8b9c0d1e --source prod --latest --target staging --wait',
+    'atlas-restore start --kind flex --group 5f1a2b3c4d5e6f7a8b9c0d1e --source app --snapshot 6a6f78e0cab84da5c4476b25 --target app-copy',
     'atlas-restore start --file restore.json --json',
   ],
 };
+
+/** What each kind cannot do, for the `--kind` help, read from the capabilities rather than written twice. */
+function kindNotes(): string {
+  return DEPLOYMENT_KINDS.map((kind) => {
+    const c = KIND_CAPABILITIES[kind];
+    const lacks = [
+      c.continuousBackup === null && 'continuous backup',
+      c.pointInTime === null && 'point in time',
+    ].filter(Boolean);
+    const retired = c.retired ? `retired ${c.retired.date}` : '';
+    return `${kind}: ${[lacks.length > 0 ? `no ${lacks.join(' or ')}` : '', retired].filter(Boolean).join(', ') || 'everything'}`;
+  }).join('; ');
+}
 
 function pointInTime(text: string): number {
   if (/^\d+$/.test(text)) return Number(text);
@@ -276,7 +301,6 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
     }
   }
   for (const [name, what] of [
-    ['kind', `<kind> (${DEPLOYMENT_KINDS.join(' or ')})`],
     ['group', '<id> (the source project)'],
     ['source', '<name> (the source instance or cluster)'],
     ['target', '<name> (the target instance or cluster)'],
@@ -295,7 +319,7 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
         ? { latest: true }
         : { pointInTimeUtcSeconds: pointInTime(flags['point-in-time'] as string) };
   const request: Record<string, unknown> = {
-    source: { kind: flags.kind, groupId: flags.group, name: flags.source },
+    source: { kind: flags.kind ?? 'auto', groupId: flags.group, name: flags.source },
     snapshot,
     target: { groupId: flags['target-group'] ?? flags.group, name: flags.target },
   };

@@ -1,6 +1,6 @@
 /**
  * One derived state for an Atlas restore job, shared by workflow code, activities and the simulator's
- * tests. Serverless and dedicated jobs have no status field; precedence follows atlas-api.md §4: the first
+ * tests. Serverless and dedicated jobs have no status field; precedence follows docs/atlas.md#restore-job-state: the first
  * matching row wins. Flex jobs carry `status` (PENDING/QUEUED/RUNNING/COMPLETED/FAILED).
  */
 export const RESTORE_JOB_STATES = [

@@ -29,7 +29,7 @@ describe('atlas-restore demo --fast', () => {
         result: {
           restoreJobId: string;
           continuousBackup: { changed: boolean };
-          restoreJob: { targetClusterName: string };
+          restoreJob: { target?: { name: string } };
         };
       };
       assert.equal(outcome.outcome, 'finished');
@@ -41,7 +41,7 @@ describe('atlas-restore demo --fast', () => {
         'the seed has continuous backup off: the demo enables it',
       );
       assert.equal(
-        outcome.result.restoreJob.targetClusterName,
+        outcome.result.restoreJob.target?.name,
         kind === 'serverless' ? 'orders-serverless-restore' : 'orders-cluster-restore',
       );
       assert.equal(outcome.webUi, null, '--fast is headless');
