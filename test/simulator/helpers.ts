@@ -154,3 +154,4 @@ export async function withSimulator<T>(
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
+export const DAY = 24 * HOUR;
