@@ -8,7 +8,7 @@ import { SEARCH_ATTRIBUTE_KEYS, restoreWorkflowId } from '../common/contract';
 import type { DeploymentKind } from '../common/deployment-kinds';
 import type { RestoreRequestInput } from '../common/restore-request';
 import { startDevServer, type DevServer } from '../dev/dev-server';
-import { startSimulator, type RunningSimulator } from '../simulator';
+import { startSimulator, type RunningSimulator, type SimulatorIds } from '../simulator';
 import { WORKER_DEFAULTS, type WorkerConfig } from '../worker/config';
 import { createRestoreWorker } from '../worker/main';
 import { EXIT } from './exit-codes';
@@ -117,15 +117,22 @@ async function provisionTemporal(options: DemoOptions, say: (line: string) => vo
   return { address: server.address, uiUrl: server.uiUrl, server };
 }
 
-/** The default seed's deployments: a serverless instance or the dedicated cluster, restored into its sibling. */
+/** Which seeded deployment each kind restores, and into which sibling of the same kind. */
+const DEMO_DEPLOYMENTS = {
+  serverless: { source: 'serverlessSource', target: 'serverlessTarget' },
+  cluster: { source: 'clusterSource', target: 'clusterTarget' },
+  flex: { source: 'flexSource', target: 'flexTarget' },
+} as const satisfies Record<DeploymentKind, { source: keyof SimulatorIds; target: keyof SimulatorIds }>;
+
+/** The default seed's deployments: a source of the kind, restored into its sibling. */
 export function demoRequest(
   simulator: RunningSimulator,
   kind: DeploymentKind,
   fast: boolean,
 ): RestoreRequestInput {
   const { ids } = simulator;
-  const source = kind === 'serverless' ? ids.serverlessSource : ids.clusterSource;
-  const target = kind === 'serverless' ? ids.serverlessTarget : ids.clusterTarget;
+  const source = ids[DEMO_DEPLOYMENTS[kind].source];
+  const target = ids[DEMO_DEPLOYMENTS[kind].target];
   return {
     source: { kind, groupId: ids.projectId, name: source },
     snapshot: { latest: true },

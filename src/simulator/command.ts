@@ -12,7 +12,8 @@ Flags:
   --port <n>              TCP port (default 0: any free port)
   --host <address>        interface to listen on (default 127.0.0.1)
   --time-scale <x>        simulated time per real time, e.g. 60 = a simulated minute per second (default 1)
-  --seed-file <file>      JSON seed (projects, serverless, clusters, snapshots) instead of the default seed
+  --seed-file <file>      JSON seed (projects, serverless, clusters, flexClusters, snapshots) instead of the
+                          default seed
   --state-file <file>     keep the state in this JSON file and reload it on start
   --faults <name|file>    fault profile: ${Object.keys(FAULT_PROFILES).join(', ')}, or a JSON file (default none)
   --help                  this text
@@ -142,6 +143,8 @@ export async function runSimulatorCommand(
       `  project           ${ids.projectId} (${ids.projectName})`,
       `  serverless        source ${ids.serverlessSource}, target ${ids.serverlessTarget}`,
       `  clusters          source ${ids.clusterSource}, target ${ids.clusterTarget}`,
+      `  flex              source ${ids.flexSource}, targets ${ids.flexTarget} (Flex), ${ids.flexClusterTarget} (dedicated)`,
+      `  other project     ${ids.otherProjectId} (${ids.otherProjectName}), target ${ids.otherProjectClusterTarget}`,
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );

@@ -14,11 +14,11 @@ import {
   type OneShotFault,
 } from './faults';
 import { RequestLog, type RequestCounts, type RequestLogEntry } from './request-log';
+import { simKind, snapshotsOf, worldFromSeed } from './kinds';
 import { restoreJobPhase } from './restore-jobs';
 import { parseSeed, seedIds, type ParsedSeed, type SeedData, type SimulatorIds } from './seed';
-import { snapshotsOf } from './snapshots';
 import { RESTORE_OUTCOMES, World, loadWorld, newestFirst, saveWorld, type ScenarioSpec } from './state';
-import { deploymentStateName, restoreJobView, type ViewContext } from './views';
+import { deploymentStateName, type ViewContext } from './views';
 
 /** Options of `startSimulator`. Every field is optional. */
 export interface SimulatorOptions {
@@ -228,7 +228,7 @@ export class SimulatorCore implements SimulatorControl {
     // Time never runs backwards across a restart: resume from the saved simulated now if it is ahead.
     const anchor = saved ? Math.max(saved.simNowMs, startMs ?? Date.now()) : startMs;
     this.clock = new SimClock(this.options.timeScale, anchor);
-    this.world = saved ? World.fromPersisted(saved) : World.fromSeed(this.startSeed, this.clock.now());
+    this.world = saved ? World.fromPersisted(saved) : worldFromSeed(this.startSeed, this.clock.now());
     this.faults = new FaultInjector(resolveFaultProfile(options.faults ?? 'none'));
     this.auth = new Authenticator({
       credentials: this.options.credentials,
@@ -252,12 +252,12 @@ export class SimulatorCore implements SimulatorControl {
 
   state(): SimulatorStateDump {
     const nowMs = this.now();
-    const view: ViewContext = {
+    const view = (versions: readonly string[]): ViewContext => ({
       apiBase: `${this.url}/api/atlas/v2`,
       flavour: 'v2',
-      version: '2023-01-01',
+      version: versions[versions.length - 1]!,
       nowMs,
-    };
+    });
     const world = this.world;
     return {
       now: isoSeconds(nowMs),
@@ -284,7 +284,8 @@ export class SimulatorCore implements SimulatorControl {
         })),
       })),
       restoreJobs: newestFirst(world.jobs).map((job) => {
-        const jobView = restoreJobView(job, restoreJobPhase(job, nowMs), view);
+        const kind = simKind(job.kind);
+        const jobView = kind.restoreJobView(job, restoreJobPhase(job, nowMs), view(kind.versions.backup));
         return {
           ...jobView,
           kind: job.kind,
@@ -307,12 +308,12 @@ export class SimulatorCore implements SimulatorControl {
     } catch (error) {
       throw new ControlError((error as Error).message);
     }
-    this.world = World.fromSeed(parsed, this.now());
+    this.world = worldFromSeed(parsed, this.now());
     this.persist();
   }
 
   reset(): void {
-    this.world = World.fromSeed(this.startSeed, this.now());
+    this.world = worldFromSeed(this.startSeed, this.now());
     this.faults.clearOneShots();
     this.buckets.clear();
     this.log.clear();

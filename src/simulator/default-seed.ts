@@ -3,7 +3,8 @@ import type { SeedData, SimulatorIds } from './seed';
 /**
  * The world `atlas-restore simulator` and the demo start with when nothing else is given. Ids are fixed;
  * their first 8 hex digits put every creation on 2024-05-01, so each deployment has a long history and its
- * scheduled snapshots exist whatever the date.
+ * scheduled snapshots exist whatever the date. The second project holds a dedicated cluster for restores
+ * across projects.
  */
 export const DEFAULT_IDS: SimulatorIds = {
   orgId: '66320490390bd8595f7be1ab',
@@ -17,10 +18,23 @@ export const DEFAULT_IDS: SimulatorIds = {
   clusterSourceId: '66320b9825a332618e0bd77e',
   clusterTarget: 'orders-cluster-restore',
   clusterTargetId: '66320df0eae564d8b07c3dda',
+  flexSource: 'orders-flex',
+  flexSourceId: '663210482c3a4bf2729f682f',
+  flexTarget: 'orders-flex-restore',
+  flexTargetId: '663212a0c9c7033fab7e52f6',
+  flexClusterTarget: 'orders-flex-restore-dedicated',
+  flexClusterTargetId: '663214f894aca83a36e96e38',
+  otherProjectId: '663217507d965fa3a3ca8cdf',
+  otherProjectName: 'restore-sandbox-dr',
+  otherProjectClusterTarget: 'orders-cluster-dr',
+  otherProjectClusterTargetId: '663219a87401209bb1975b2b',
 };
 
 export const DEFAULT_SEED: SeedData = {
-  projects: [{ id: DEFAULT_IDS.projectId, name: DEFAULT_IDS.projectName, orgId: DEFAULT_IDS.orgId }],
+  projects: [
+    { id: DEFAULT_IDS.projectId, name: DEFAULT_IDS.projectName, orgId: DEFAULT_IDS.orgId },
+    { id: DEFAULT_IDS.otherProjectId, name: DEFAULT_IDS.otherProjectName, orgId: DEFAULT_IDS.orgId },
+  ],
   serverless: [
     {
       id: DEFAULT_IDS.serverlessSourceId,
@@ -44,6 +58,25 @@ export const DEFAULT_SEED: SeedData = {
       pitEnabled: false,
     },
     { id: DEFAULT_IDS.clusterTargetId, groupId: DEFAULT_IDS.projectId, name: DEFAULT_IDS.clusterTarget },
+    {
+      id: DEFAULT_IDS.flexClusterTargetId,
+      groupId: DEFAULT_IDS.projectId,
+      name: DEFAULT_IDS.flexClusterTarget,
+    },
+    {
+      id: DEFAULT_IDS.otherProjectClusterTargetId,
+      groupId: DEFAULT_IDS.otherProjectId,
+      name: DEFAULT_IDS.otherProjectClusterTarget,
+    },
+  ],
+  flexClusters: [
+    {
+      id: DEFAULT_IDS.flexSourceId,
+      groupId: DEFAULT_IDS.projectId,
+      name: DEFAULT_IDS.flexSource,
+      tags: [{ key: 'env', value: 'sandbox' }],
+    },
+    { id: DEFAULT_IDS.flexTargetId, groupId: DEFAULT_IDS.projectId, name: DEFAULT_IDS.flexTarget },
   ],
 };
 

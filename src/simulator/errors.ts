@@ -14,6 +14,12 @@ export const ERROR_TABLE = {
   serverlessNotFound: { status: 404, code: 'SERVERLESS_INSTANCE_NOT_FOUND' },
   /** observed */
   clusterNotFound: { status: 404, code: 'CLUSTER_NOT_FOUND' },
+  /** observed: the Flex API names a missing Flex cluster CLUSTER_NOT_FOUND too */
+  flexClusterNotFound: { status: 404, code: 'CLUSTER_NOT_FOUND' },
+  /** observed */
+  flexInClusterApi: { status: 400, code: 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API' },
+  /** observed */
+  nonFlexInFlexApi: { status: 400, code: 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API' },
   /** named by MongoDB's tools; status 400 like the observed Flex equivalents */
   serverlessInClusterApi: { status: 400, code: 'CANNOT_USE_SERVERLESS_INSTANCE_IN_CLUSTER_API' },
   clusterInServerlessApi: { status: 400, code: 'CANNOT_USE_CLUSTER_IN_SERVERLESS_INSTANCE_API' },
@@ -33,6 +39,17 @@ export const ERROR_TABLE = {
   deliveryTypeUnsupported: { status: 400, code: 'INVALID_PARAMETER' },
   pitRequiresBackup: { status: 400, code: 'INVALID_PARAMETER' },
   unknownAttribute: { status: 400, code: 'INVALID_ATTRIBUTE' },
+  /** in Atlas' published error-code list; no recording */
+  attributeReadOnly: { status: 400, code: 'ATTRIBUTE_READ_ONLY' },
+  /** in Atlas' published error-code list; no recording */
+  clusterCannotChangeName: { status: 400, code: 'CLUSTER_CANNOT_CHANGE_NAME' },
+  /** a simulator limit, not an Atlas rule: a PATCH changing a field the simulator does not model */
+  attributeNotSimulated: { status: 400, code: 'INVALID_ATTRIBUTE' },
+  /**
+   * in Atlas' published error-code list ("Cluster restore already in progress."); no recording shows which
+   * code a busy Flex restore target gets
+   */
+  targetRestoreInProgress: { status: 409, code: 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS' },
   restoreJobNotCancellable: { status: 400, code: 'RESTORE_JOB_NOT_CANCELLABLE' },
   /** reported by two third-party code bases; unconfirmed by MongoDB */
   invalidVersionDate: { status: 406, code: 'INVALID_VERSION_DATE' },
@@ -106,6 +123,15 @@ export const errors = {
     ]),
   clusterNotFound: (name: string, groupId: string) =>
     new SimError('clusterNotFound', `No cluster named ${name} exists in group ${groupId}.`, [name, groupId]),
+  flexClusterNotFound: (name: string, groupId: string) =>
+    new SimError('flexClusterNotFound', `No cluster named ${name} exists in group ${groupId}.`, [
+      name,
+      groupId,
+    ]),
+  flexInClusterApi: (name: string) =>
+    new SimError('flexInClusterApi', `Flex cluster ${name} cannot be used in the Cluster API.`, [name]),
+  nonFlexInFlexApi: (name: string) =>
+    new SimError('nonFlexInFlexApi', `Cannot use non-flex cluster ${name} in the flex API.`, [name]),
   serverlessInClusterApi: (name: string) =>
     new SimError(
       'serverlessInClusterApi',

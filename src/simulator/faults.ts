@@ -11,6 +11,7 @@ import { hash32, mulberry32 } from './ids';
 
 export const ROUTE_IDS = [
   'listProjects',
+  'getProject',
   'listServerless',
   'getServerless',
   'updateServerless',
@@ -21,7 +22,12 @@ export const ROUTE_IDS = [
   'updateCluster',
   'listClusterSnapshots',
   'getClusterSnapshot',
-  // Restore-job routes are shared by both kinds, so one fault setting covers serverless and dedicated.
+  'listFlexClusters',
+  'getFlexCluster',
+  'listFlexSnapshots',
+  'getFlexSnapshot',
+  // Restore-job routes are shared by every kind, so one fault setting covers them all; a Flex download
+  // creates a restore job and counts as createRestoreJob.
   'createRestoreJob',
   'getRestoreJob',
   'listRestoreJobs',

@@ -7,8 +7,9 @@ import { createRequestListener } from './server';
 
 /**
  * A faithful MongoDB Atlas Admin API simulator on loopback: Digest and bearer auth, v1.0 and v2 routes for
- * projects, serverless instances, dedicated clusters, their snapshots and restore jobs, a simulated clock,
- * deterministic faults and a control surface under `/__sim/`. See the README section "Atlas simulator".
+ * projects, serverless instances and dedicated clusters, v2 routes for Flex clusters, their snapshots and
+ * restore jobs (one module per kind under `kinds/`), a simulated clock, deterministic faults and a control
+ * surface under `/__sim/`. See the README section "Atlas simulator".
  */
 
 export interface RunningSimulator {

@@ -1,24 +1,19 @@
 import { SimError } from './errors';
 import type { RouteId } from './faults';
+import { ALL_SIM_KINDS } from './kinds';
+import type { SimKind } from './kinds/types';
 import { backupHandlers } from './routes/backup';
 import type { Handler } from './routes/context';
 import { deploymentHandlers } from './routes/deployments';
-import { listProjects } from './routes/projects';
+import { getProject, listProjects } from './routes/projects';
+import type { Flavour } from './views';
 
 /**
- * The Admin API routes the simulator serves, under both `/api/atlas/v1.0` and `/api/atlas/v2` (same paths;
- * atlas-api.md §1). Each route names its resource family, which decides the v2 media-type versions it
- * accepts and whether it carries the serverless Deprecation/Sunset headers.
+ * The Admin API routes the simulator serves: the projects, then each kind's routes under its collection
+ * segment, built from the kind's module. Paths are the same under `/api/atlas/v1.0` and `/api/atlas/v2`
+ * for the kinds both serve; each route names the v2 media-type versions it accepts and the headers its
+ * answers carry.
  */
-export type Family = 'projects' | 'serverless' | 'clusters' | 'backup';
-
-/** Versions per family (atlas-api.md §1, §3.6): one for backup and serverless, two cluster shapes. */
-export const FAMILY_VERSIONS: Record<Family, readonly string[]> = {
-  projects: ['2023-01-01'],
-  serverless: ['2023-01-01'],
-  backup: ['2023-01-01'],
-  clusters: ['2023-02-01', '2024-08-05'],
-};
 
 /** Every published version date (atlas-sdk-go `openapi/versions.json`). */
 export const PUBLISHED_VERSIONS = [
@@ -34,121 +29,135 @@ export const PUBLISHED_VERSIONS = [
   '2025-03-12',
 ];
 
-/** Observed on serverless calls in Dec 2025. */
-export const SERVERLESS_DEPRECATION = {
-  Deprecation: 'Wed, 10 Dec 2025 00:00:00 GMT',
-  Sunset: 'Thu, 15 Jan 2026 00:00:00 GMT',
-};
-/** Observed on v2023-02-01 cluster calls. */
-export const CLUSTER_2023_DEPRECATION = {
-  Deprecation: 'Mon, 5 Aug 2024 00:00:00 GMT',
-  Sunset: 'Thu, 1 Jul 2027 00:00:00 GMT',
-};
-
 export interface RouteDef {
   id: RouteId;
   method: string;
   template: string;
-  family: Family;
+  /** API flavours the route exists in. */
+  flavours: readonly Flavour[];
   /** v2 media-type versions, oldest first. */
   versions: readonly string[];
-  /** Serverless routes carry Deprecation/Sunset headers. */
-  serverless: boolean;
+  /** Headers every answer carries (the version is undefined before negotiation or on v1.0). */
+  headers(version: string | undefined): Record<string, string>;
   handler: Handler;
   pattern: RegExp;
   paramNames: string[];
 }
 
 function route(
-  id: RouteId,
-  method: string,
-  template: string,
-  family: Family,
-  handler: Handler,
-  versions: readonly string[] = FAMILY_VERSIONS[family],
+  def: Omit<RouteDef, 'pattern' | 'paramNames' | 'headers' | 'flavours'> &
+    Partial<Pick<RouteDef, 'headers' | 'flavours'>>,
 ): RouteDef {
   const paramNames: string[] = [];
-  const source = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+  const source = def.template.replace(/\{(\w+)\}/g, (_, name: string) => {
     paramNames.push(name);
     return '([^/]+)';
   });
   return {
-    id,
-    method,
-    template,
-    family,
-    versions,
-    serverless: template.includes('/serverless'),
-    handler,
+    flavours: ['v1.0', 'v2'],
+    headers: () => ({}),
+    ...def,
     pattern: new RegExp(`^${source}/?$`),
     paramNames,
   };
 }
 
-const SERVERLESS = '/groups/{groupId}/serverless/{name}';
-const CLUSTER = '/groups/{groupId}/clusters/{name}';
-const d = deploymentHandlers;
-const b = backupHandlers;
+/** Restore-job routes share their ids across kinds, so one fault setting covers every kind's jobs. */
+function kindRoutes(kind: SimKind): RouteDef[] {
+  const collection = `/groups/{groupId}/${kind.segment}`;
+  const one = `${collection}/{name}`;
+  const d = deploymentHandlers(kind);
+  const b = backupHandlers(kind);
+  const ids = kind.routeIds;
+  const common = { flavours: kind.flavours };
+  const deployment = {
+    ...common,
+    versions: kind.versions.deployment,
+    headers: (v: string | undefined) => kind.headers('deployment', v),
+  };
+  const backup = {
+    ...common,
+    versions: kind.versions.backup,
+    headers: (v: string | undefined) => kind.headers('backup', v),
+  };
+  const routes = [
+    route({ ...deployment, id: ids.list, method: 'GET', template: collection, handler: d.list }),
+    route({ ...deployment, id: ids.get, method: 'GET', template: one, handler: d.get }),
+  ];
+  if (d.update && ids.update)
+    routes.push(
+      route({
+        ...deployment,
+        id: ids.update,
+        method: 'PATCH',
+        template: one,
+        versions: kind.versions.update ?? kind.versions.deployment,
+        handler: d.update,
+      }),
+    );
+  const snapshots = `${one}/backup/snapshots`;
+  const jobs = `${one}/backup/restoreJobs`;
+  routes.push(
+    route({ ...backup, id: ids.listSnapshots, method: 'GET', template: snapshots, handler: b.listSnapshots }),
+    route({
+      ...backup,
+      id: ids.getSnapshot,
+      method: 'GET',
+      template: `${snapshots}/{snapshotId}`,
+      handler: b.getSnapshot,
+    }),
+    route({ ...backup, id: 'listRestoreJobs', method: 'GET', template: jobs, handler: b.listRestoreJobs }),
+    route({ ...backup, id: 'createRestoreJob', method: 'POST', template: jobs, handler: b.createRestoreJob }),
+    route({
+      ...backup,
+      id: 'getRestoreJob',
+      method: 'GET',
+      template: `${jobs}/{jobId}`,
+      handler: b.getRestoreJob,
+    }),
+  );
+  if (b.cancelRestoreJob)
+    routes.push(
+      route({
+        ...backup,
+        id: 'cancelRestoreJob',
+        method: 'DELETE',
+        template: `${jobs}/{jobId}`,
+        handler: b.cancelRestoreJob,
+      }),
+    );
+  // A download creates a restore job too (deliveryType DOWNLOAD), so it shares the create route's id.
+  if (b.createDownload)
+    routes.push(
+      route({
+        ...backup,
+        id: 'createRestoreJob',
+        method: 'POST',
+        template: `${one}/backup/download`,
+        handler: b.createDownload,
+      }),
+    );
+  return routes;
+}
+
+const PROJECT_VERSIONS = ['2023-01-01'];
 
 export const ROUTES: readonly RouteDef[] = [
-  route('listProjects', 'GET', '/groups', 'projects', listProjects),
-  route('listServerless', 'GET', '/groups/{groupId}/serverless', 'serverless', d.listServerless),
-  route('getServerless', 'GET', SERVERLESS, 'serverless', d.getServerless),
-  route('updateServerless', 'PATCH', SERVERLESS, 'serverless', d.updateServerless),
-  route(
-    'listServerlessSnapshots',
-    'GET',
-    `${SERVERLESS}/backup/snapshots`,
-    'backup',
-    b.listServerlessSnapshots,
-  ),
-  route(
-    'getServerlessSnapshot',
-    'GET',
-    `${SERVERLESS}/backup/snapshots/{snapshotId}`,
-    'backup',
-    b.getServerlessSnapshot,
-  ),
-  route('listRestoreJobs', 'GET', `${SERVERLESS}/backup/restoreJobs`, 'backup', b.serverless.listRestoreJobs),
-  route(
-    'createRestoreJob',
-    'POST',
-    `${SERVERLESS}/backup/restoreJobs`,
-    'backup',
-    b.serverless.createRestoreJob,
-  ),
-  route(
-    'getRestoreJob',
-    'GET',
-    `${SERVERLESS}/backup/restoreJobs/{jobId}`,
-    'backup',
-    b.serverless.getRestoreJob,
-  ),
-  route('listClusters', 'GET', '/groups/{groupId}/clusters', 'clusters', d.listClusters),
-  route('getCluster', 'GET', CLUSTER, 'clusters', d.getCluster),
-  // The published spec gives the cluster PATCH one more version than the GET: 2024-10-23.
-  route('updateCluster', 'PATCH', CLUSTER, 'clusters', d.updateCluster, [
-    ...FAMILY_VERSIONS.clusters,
-    '2024-10-23',
-  ]),
-  route('listClusterSnapshots', 'GET', `${CLUSTER}/backup/snapshots`, 'backup', b.listClusterSnapshots),
-  route(
-    'getClusterSnapshot',
-    'GET',
-    `${CLUSTER}/backup/snapshots/{snapshotId}`,
-    'backup',
-    b.getClusterSnapshot,
-  ),
-  route('listRestoreJobs', 'GET', `${CLUSTER}/backup/restoreJobs`, 'backup', b.cluster.listRestoreJobs),
-  route('createRestoreJob', 'POST', `${CLUSTER}/backup/restoreJobs`, 'backup', b.cluster.createRestoreJob),
-  route('getRestoreJob', 'GET', `${CLUSTER}/backup/restoreJobs/{jobId}`, 'backup', b.cluster.getRestoreJob),
-  route(
-    'cancelRestoreJob',
-    'DELETE',
-    `${CLUSTER}/backup/restoreJobs/{jobId}`,
-    'backup',
-    b.cluster.cancelRestoreJob,
-  ),
+  route({
+    id: 'listProjects',
+    method: 'GET',
+    template: '/groups',
+    versions: PROJECT_VERSIONS,
+    handler: listProjects,
+  }),
+  route({
+    id: 'getProject',
+    method: 'GET',
+    template: '/groups/{groupId}',
+    versions: PROJECT_VERSIONS,
+    handler: getProject,
+  }),
+  ...ALL_SIM_KINDS.flatMap(kindRoutes),
 ];
 
 export type RouteMatch =
@@ -157,9 +166,11 @@ export type RouteMatch =
   | { found: false; allow: string[] }
   | { found: false; allow: undefined };
 
-export function matchRoute(method: string, path: string): RouteMatch {
+/** The route for a method and path of one API flavour; routes of another flavour do not exist here. */
+export function matchRoute(method: string, path: string, flavour: Flavour): RouteMatch {
   const allow: string[] = [];
   for (const def of ROUTES) {
+    if (!def.flavours.includes(flavour)) continue;
     const m = def.pattern.exec(path);
     if (!m) continue;
     if (def.method === method || (method === 'HEAD' && def.method === 'GET')) {
@@ -174,7 +185,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
 
 /**
  * The media-type version to answer a v2 request with: the newest version of the route not later than the
- * date asked for (the documented guess of atlas-api.md §1). No versioned `Accept`, an unpublished date or
+ * date asked for (documented as a guess; Atlas does not say). No versioned `Accept`, an unpublished date or
  * one older than the route → 406 INVALID_VERSION_DATE, unless `required` is off, in which case a missing
  * header gets the route's oldest version.
  */

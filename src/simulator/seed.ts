@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import { objectIdSchema } from '../common/restore-request';
 import { snapshotStatusSchema } from '../atlas/schemas';
+import { clusterSeedSchema } from './kinds/cluster';
+import { deploymentNameSchema } from './kinds/common';
+import { flexSeedSchema } from './kinds/flex';
+import { serverlessSeedSchema } from './kinds/serverless';
 
 /**
- * What a simulator starts with: projects, serverless instances, dedicated clusters and, optionally, extra
- * snapshots (e.g. a failed or in-progress one). Ids are given, not generated, so a seed means the same
- * world on every run; each deployment's creation time is the time embedded in its id. Scheduled snapshots
- * are not listed: they follow from the creation time and the clock (every 6 h).
+ * What a simulator starts with: projects, serverless instances, dedicated clusters, Flex clusters and,
+ * optionally, extra snapshots (e.g. a failed or in-progress one). Ids are given, not generated, so a seed
+ * means the same world on every run; each deployment's creation time is the time embedded in its id.
+ * Scheduled snapshots are not listed: they follow from the creation time and the clock. Each kind's module
+ * owns the schema of its entries and turns them into records.
  */
 
-const deploymentName = z
-  .string()
-  .regex(
-    /^[a-zA-Z0-9][a-zA-Z0-9-]*$/,
-    'must start with a letter or digit and contain only letters, digits and -',
-  );
-
-const tag = z.strictObject({ key: z.string().min(1).max(255), value: z.string().min(1).max(255) });
+const SEED_KEYS = ['serverless', 'clusters', 'flexClusters'] as const;
 
 export const seedSchema = z
   .strictObject({
@@ -25,48 +23,16 @@ export const seedSchema = z
         z.strictObject({ id: objectIdSchema, name: z.string().min(1), orgId: objectIdSchema.optional() }),
       )
       .min(1),
-    serverless: z
-      .array(
-        z.strictObject({
-          id: objectIdSchema,
-          groupId: objectIdSchema,
-          name: deploymentName,
-          /** Serverless Continuous Backup (true) or Basic Backup (false). */
-          continuousBackup: z.boolean().default(false),
-          mongoDBVersion: z.string().default('8.0.17'),
-          backingProviderName: z.enum(['AWS', 'AZURE', 'GCP']).default('AWS'),
-          regionName: z.string().default('US_EAST_1'),
-          terminationProtectionEnabled: z.boolean().default(false),
-          tags: z.array(tag).default([]),
-        }),
-      )
-      .default([]),
-    clusters: z
-      .array(
-        z.strictObject({
-          id: objectIdSchema,
-          groupId: objectIdSchema,
-          name: deploymentName,
-          /** Cloud backup (`backupEnabled` on v2, `providerBackupEnabled` on v1.0). */
-          backupEnabled: z.boolean().default(true),
-          /** Continuous cloud backup. */
-          pitEnabled: z.boolean().default(false),
-          mongoDBVersion: z.string().default('8.0.29'),
-          instanceSize: z.string().default('M10'),
-          providerName: z.enum(['AWS', 'AZURE', 'GCP']).default('AWS'),
-          regionName: z.string().default('US_EAST_1'),
-          terminationProtectionEnabled: z.boolean().default(false),
-          tags: z.array(tag).default([]),
-        }),
-      )
-      .default([]),
+    serverless: z.array(serverlessSeedSchema).default([]),
+    clusters: z.array(clusterSeedSchema).default([]),
+    flexClusters: z.array(flexSeedSchema).default([]),
     /** Snapshots beside the scheduled ones, e.g. a failed one; kept regardless of retention. */
     snapshots: z
       .array(
         z.strictObject({
           id: objectIdSchema,
           groupId: objectIdSchema,
-          deployment: deploymentName,
+          deployment: deploymentNameSchema,
           status: snapshotStatusSchema,
           /** How long before the simulator's start it was taken, in simulated hours. */
           ageHours: z.number().nonnegative(),
@@ -78,10 +44,9 @@ export const seedSchema = z
     const projects = new Set(seed.projects.map((p) => p.id));
     const names = new Set<string>();
     const ids = new Set<string>(seed.projects.map((p) => p.id));
-    const deployments = [
-      ...seed.serverless.map((d, i) => ({ d, path: ['serverless', i] })),
-      ...seed.clusters.map((d, i) => ({ d, path: ['clusters', i] })),
-    ];
+    const deployments = SEED_KEYS.flatMap((key) =>
+      (seed[key] as { id: string; groupId: string; name: string }[]).map((d, i) => ({ d, path: [key, i] })),
+    );
     for (const { d, path } of deployments) {
       if (!projects.has(d.groupId))
         ctx.addIssue({
@@ -89,7 +54,7 @@ export const seedSchema = z
           path: [...path, 'groupId'],
           message: 'must be the id of a seeded project',
         });
-      // Atlas names clusters and serverless instances from one namespace per project (DUPLICATE_CLUSTER_NAME).
+      // Atlas names all of a project's deployments from one namespace (DUPLICATE_CLUSTER_NAME, recorded for Flex too).
       const key = `${d.groupId}/${d.name}`;
       if (names.has(key))
         ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: 'is already used in this project' });
@@ -124,7 +89,10 @@ export function parseSeed(input: unknown): ParsedSeed {
   throw new SeedError(`invalid seed: ${problems.join('; ')}`);
 }
 
-/** The ids the demo and tests reach for: the first project and, in it, a source and a target of each kind. */
+/**
+ * The ids the demo and tests reach for: the first project and, in it, a source and a target of each kind,
+ * plus a second project with a dedicated cluster for cross-project restores.
+ */
 export interface SimulatorIds {
   orgId: string;
   projectId: string;
@@ -141,13 +109,34 @@ export interface SimulatorIds {
   /** Dedicated restore target name. */
   clusterTarget: string;
   clusterTargetId: string;
+  /** Flex source cluster name (daily snapshots, 8 kept). */
+  flexSource: string;
+  flexSourceId: string;
+  /** Flex restore target name. */
+  flexTarget: string;
+  flexTargetId: string;
+  /** A dedicated cluster a Flex snapshot is restored into, in the first project. */
+  flexClusterTarget: string;
+  flexClusterTargetId: string;
+  /** The second project and its dedicated cluster, a target for restores from the first project. */
+  otherProjectId: string;
+  otherProjectName: string;
+  otherProjectClusterTarget: string;
+  otherProjectClusterTargetId: string;
 }
 
-/** Picks the ids of a seed; for a custom seed missing a deployment the field is an empty string. */
+/**
+ * Picks the ids of a seed; a field the seed has no deployment for is an empty string. The dedicated target
+ * for Flex restores is the first project's third cluster, else its second.
+ */
 export function seedIds(seed: ParsedSeed): SimulatorIds {
   const project = seed.projects[0]!;
+  const other = seed.projects[1];
   const serverless = seed.serverless.filter((d) => d.groupId === project.id);
   const clusters = seed.clusters.filter((d) => d.groupId === project.id);
+  const flex = seed.flexClusters.filter((d) => d.groupId === project.id);
+  const flexClusterTarget = clusters[2] ?? clusters[1];
+  const otherCluster = other ? seed.clusters.find((d) => d.groupId === other.id) : undefined;
   return {
     orgId: project.orgId ?? '',
     projectId: project.id,
@@ -160,5 +149,15 @@ export function seedIds(seed: ParsedSeed): SimulatorIds {
     clusterSourceId: clusters[0]?.id ?? '',
     clusterTarget: clusters[1]?.name ?? '',
     clusterTargetId: clusters[1]?.id ?? '',
+    flexSource: flex[0]?.name ?? '',
+    flexSourceId: flex[0]?.id ?? '',
+    flexTarget: flex[1]?.name ?? '',
+    flexTargetId: flex[1]?.id ?? '',
+    flexClusterTarget: flexClusterTarget?.name ?? '',
+    flexClusterTargetId: flexClusterTarget?.id ?? '',
+    otherProjectId: other?.id ?? '',
+    otherProjectName: other?.name ?? '',
+    otherProjectClusterTarget: otherCluster?.name ?? '',
+    otherProjectClusterTargetId: otherCluster?.id ?? '',
   };
 }

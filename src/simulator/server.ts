@@ -6,13 +6,7 @@ import { SimError, errors, reasonPhrase } from './errors';
 import type { FaultDecision, RateLimitConfig, RouteId } from './faults';
 import { booleanParam, parseJsonBody, readBody, type Reply } from './http-util';
 import type { RequestLogEntry } from './request-log';
-import {
-  CLUSTER_2023_DEPRECATION,
-  SERVERLESS_DEPRECATION,
-  matchRoute,
-  negotiateVersion,
-  type RouteDef,
-} from './router';
+import { matchRoute, negotiateVersion, type RouteDef } from './router';
 import type { ViewContext } from './views';
 
 /**
@@ -155,7 +149,7 @@ async function handleApi(
   }
   entry.authenticated = true;
 
-  const match = matchRoute(method, path);
+  const match = matchRoute(method, path, flavour);
   if (!match.found) {
     if (match.allow) exchange.empty(405, { Allow: match.allow.join(',') });
     else exchange.error(errors.resourceNotFound(url.pathname));
@@ -164,7 +158,7 @@ async function handleApi(
   const { route, params } = match;
   entry.route = route.id;
   if (params.groupId) entry.groupId = params.groupId;
-  const headers: Headers = route.serverless ? { ...SERVERLESS_DEPRECATION } : {};
+  const headers: Headers = { ...route.headers(undefined) };
 
   const decision = core.faults.decide(route.id);
   let version: string | undefined;
@@ -177,8 +171,7 @@ async function handleApi(
     exchange.error(error as SimError, headers);
     return;
   }
-  if (route.family === 'clusters' && version === '2023-02-01')
-    Object.assign(headers, CLUSTER_2023_DEPRECATION);
+  Object.assign(headers, route.headers(version));
 
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   const limit = core.faults.rateLimit();
@@ -231,14 +224,15 @@ async function handleApi(
     exchange.error(reply, headers, truncate);
     return;
   }
-  if (reply.kind === 'empty') {
-    exchange.empty(reply.status, { ...headers, ...reply.headers });
-    return;
-  }
   const contentType =
     flavour === 'v2'
       ? `application/vnd.atlas.${version}+json;charset=utf-8`
       : 'application/json;charset=utf-8';
+  if (reply.kind === 'empty') {
+    // A 204 still names the media type (the recorded snapshot and Flex cluster deletes do).
+    exchange.empty(reply.status, { ...headers, 'Content-Type': contentType, ...reply.headers });
+    return;
+  }
   const payload = envelope
     ? reply.kind === 'list'
       ? { ...(reply.body as object), status: reply.status }

@@ -3,8 +3,8 @@ import { hash32, objectIdFor } from './ids';
 import type { BackupMode, DeploymentRecord, ExtraSnapshotRecord } from './state';
 
 /**
- * Scheduled snapshots, derived from the clock instead of created by timers: a deployment with backup on
- * takes one every 6 h (atlas-api.md §6). Retention follows the backup mode in force at each moment:
+ * Scheduled snapshots of serverless instances and dedicated clusters, derived from the clock instead of
+ * created by timers: a deployment with backup on takes one every 6 h. Retention follows the backup mode in force at each moment:
  * continuous keeps the 6-hourly ones for 72 h and the dailies (the first slot of each UTC day) for 35 days;
  * basic keeps the 2 most recent; backup off (dedicated only) takes none and drops the existing ones.
  * The same rules are applied to dedicated clusters with `pitEnabled` playing the continuous role, a
@@ -29,6 +29,9 @@ export interface SnapshotState {
   storageSizeBytes: number;
   /** Seeded rather than scheduled. */
   extra: boolean;
+  /** When the kind shows it: the snapshot's start and finish (Flex `startTime`/`finishTime`). */
+  startedMs?: number;
+  finishedMs?: number;
 }
 
 /** Minutes past each 6-hour boundary a deployment's slots fall on, so deployments do not all tick together. */
@@ -65,8 +68,8 @@ function sizeOf(id: string): number {
   return 50_000_000 + (hash32(`${id}|size`) % 2_000_000_000);
 }
 
-/** The deployment's snapshots at `nowMs`, newest first. */
-export function snapshotsOf(
+/** A serverless instance's or dedicated cluster's snapshots at `nowMs`, newest first. */
+export function sixHourlySnapshots(
   deployment: DeploymentRecord,
   extras: readonly ExtraSnapshotRecord[],
   nowMs: number,

@@ -24,9 +24,9 @@ export interface DeploymentRecord {
   instanceSize: string;
   terminationProtectionEnabled: boolean;
   tags: { key: string; value: string }[];
-  /** Dedicated: cloud backup on. Serverless backup cannot be disabled, so always true there. */
+  /** Dedicated: cloud backup on. Serverless and Flex backup cannot be disabled, so always true there. */
   backupEnabled: boolean;
-  /** Serverless: `serverlessContinuousBackupEnabled`; dedicated: `pitEnabled`. */
+  /** Serverless: `serverlessContinuousBackupEnabled`; dedicated: `pitEnabled`; Flex has none (false). */
   continuousBackup: boolean;
   /** Mode changes, oldest first; snapshot retention and the point-in-time window follow from them. */
   backupHistory: BackupPeriod[];
@@ -54,6 +54,9 @@ export interface RestoreJobRecord {
   snapshotId?: string;
   /** When the source snapshot was taken (the job's `timestamp`). */
   snapshotTakenMs?: number;
+  /** When the source snapshot finished, where the kind shows it (Flex `snapshotFinishedDate`). */
+  snapshotFinishedMs?: number;
+  /** The target's name and project, whatever the kind calls them on the wire. */
   targetClusterName?: string;
   targetGroupId?: string;
   targetDeploymentItemName?: string;
@@ -101,7 +104,8 @@ export class World {
   pendingScenarios: ScenarioSpec[] = [];
   jobCounter = 0;
 
-  static fromSeed(seed: ParsedSeed, nowMs: number): World {
+  /** The world of a seed whose deployments each kind has already turned into records (`worldFromSeed`). */
+  static fromSeed(seed: ParsedSeed, deployments: DeploymentRecord[], nowMs: number): World {
     const world = new World();
     world.projects = seed.projects.map((p) => ({
       id: p.id,
@@ -109,44 +113,7 @@ export class World {
       orgId: p.orgId ?? objectIdFor(objectIdSeconds(p.id) * 1000, p.id, 'org'),
       createdMs: objectIdSeconds(p.id) * 1000,
     }));
-    for (const s of seed.serverless) {
-      const createdMs = objectIdSeconds(s.id) * 1000;
-      world.deployments.push({
-        kind: 'serverless',
-        id: s.id,
-        groupId: s.groupId,
-        name: s.name,
-        createdMs,
-        mongoDBVersion: s.mongoDBVersion,
-        providerName: s.backingProviderName,
-        regionName: s.regionName,
-        instanceSize: 'SERVERLESS',
-        terminationProtectionEnabled: s.terminationProtectionEnabled,
-        tags: s.tags,
-        backupEnabled: true,
-        continuousBackup: s.continuousBackup,
-        backupHistory: [{ fromMs: createdMs, mode: s.continuousBackup ? 'continuous' : 'basic' }],
-      });
-    }
-    for (const c of seed.clusters) {
-      const createdMs = objectIdSeconds(c.id) * 1000;
-      world.deployments.push({
-        kind: 'cluster',
-        id: c.id,
-        groupId: c.groupId,
-        name: c.name,
-        createdMs,
-        mongoDBVersion: c.mongoDBVersion,
-        providerName: c.providerName,
-        regionName: c.regionName,
-        instanceSize: c.instanceSize,
-        terminationProtectionEnabled: c.terminationProtectionEnabled,
-        tags: c.tags,
-        backupEnabled: c.backupEnabled,
-        continuousBackup: c.pitEnabled,
-        backupHistory: [{ fromMs: createdMs, mode: backupMode(c.backupEnabled, c.pitEnabled) }],
-      });
-    }
+    world.deployments = deployments;
     for (const s of seed.snapshots) {
       const deployment = world.findDeployment(s.groupId, s.deployment)!;
       world.extraSnapshots.push({
@@ -187,7 +154,7 @@ export class World {
     return this.projects.find((p) => p.id === groupId);
   }
 
-  /** A deployment of either kind: one name space per project. */
+  /** A deployment of any kind: Atlas names all of a project's deployments from one name space. */
   findDeployment(groupId: string, name: string): DeploymentRecord | undefined {
     return this.deployments.find((d) => d.groupId === groupId && d.name === name);
   }

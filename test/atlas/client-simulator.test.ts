@@ -70,9 +70,9 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       const page = await atlas.projects.list();
       assert.deepEqual(
         page.results.map((p) => p.id),
-        [sim.ids.projectId],
+        [sim.ids.projectId, sim.ids.otherProjectId],
       );
-      assert.equal(page.totalCount, 1);
+      assert.equal(page.totalCount, 2);
     });
 
     it('serverless: get, then update continuous backup (UPDATING at once)', async () => {

@@ -44,9 +44,15 @@ export interface RestoreStack {
 export function uniqueSeed(): { seed: SeedData; projectId: string } {
   const projectId = freshId(DEFAULT_IDS.projectId);
   const seed = structuredClone(DEFAULT_SEED);
-  seed.projects = seed.projects.map((p) => ({ ...p, id: projectId }));
-  seed.serverless = (seed.serverless ?? []).map((d) => ({ ...d, id: freshId(d.id), groupId: projectId }));
-  seed.clusters = (seed.clusters ?? []).map((d) => ({ ...d, id: freshId(d.id), groupId: projectId }));
+  // Only the seed's first project moves; the deployments of its other projects are left out.
+  const moved = <T extends { id: string; groupId: string }>(deployments: T[] = []) =>
+    deployments
+      .filter((d) => d.groupId === DEFAULT_IDS.projectId)
+      .map((d) => ({ ...d, id: freshId(d.id), groupId: projectId }));
+  seed.projects = [{ ...seed.projects[0]!, id: projectId }];
+  seed.serverless = moved(seed.serverless);
+  seed.clusters = moved(seed.clusters);
+  seed.flexClusters = moved(seed.flexClusters);
   for (let n = 2; n <= EXTRA_TARGETS + 1; n++) {
     const name = (base: string) => `${base}-${n}`;
     seed.serverless.push({

@@ -383,12 +383,21 @@ describe('simulator API surface', () => {
   });
 
   it('sends RateLimit-Limit and RateLimit-Remaining on API responses', async () => {
-    const first = await call(sim, serverless());
-    const second = await call(sim, serverless());
-    assert.equal(first.headers.get('ratelimit-limit'), '1200');
-    assert.equal(
-      Number(second.headers.get('ratelimit-remaining')),
-      Number(first.headers.get('ratelimit-remaining')) - 1,
-    );
+    assert.equal((await call(sim, serverless())).headers.get('ratelimit-limit'), '1200');
+    // The default bucket refills 10 tokens a second, so two calls can see the same remainder; a bucket
+    // that barely refills shows each call taking one.
+    const slow = await startSimulator({
+      faults: { rateLimit: { capacity: 50, refillRate: 1, refillDurationSeconds: 3600 } },
+    });
+    try {
+      const path = `/groups/${g}/serverless/${slow.ids.serverlessSource}`;
+      const first = await call(slow, path);
+      const second = await call(slow, path);
+      assert.equal(first.headers.get('ratelimit-limit'), '50');
+      assert.equal(first.headers.get('ratelimit-remaining'), '49');
+      assert.equal(second.headers.get('ratelimit-remaining'), '48');
+    } finally {
+      await slow.close();
+    }
   });
 });

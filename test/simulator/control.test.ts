@@ -56,7 +56,7 @@ describe('simulator control surface (/__sim/)', () => {
     const state = await control(sim, 'GET', 'state');
     assert.equal(state.status, 200);
     assert.equal(state.json.projects[0].id, DEFAULT_IDS.projectId);
-    assert.equal(state.json.deployments.length, 4);
+    assert.equal(state.json.deployments.length, 8, 'the default seed: 2 serverless, 4 dedicated, 2 Flex');
     assert.ok(Date.parse(state.json.now) >= Date.parse('2026-03-01T00:00:00Z'));
     assert.equal((await control(sim, 'GET', 'requests')).json.counts.total, 0);
   });

@@ -55,8 +55,9 @@ export interface CallResult {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** The version each resource family speaks (atlas-api.md §1): clusters 2024-08-05, everything else 2023-01-01. */
+/** The version each resource speaks: Flex 2024-11-13, clusters 2024-08-05, everything else 2023-01-01. */
 export function acceptFor(path: string): string {
+  if (/\/flexClusters(\/|\?|$)/.test(path)) return 'application/vnd.atlas.2024-11-13+json';
   const clusterResource = /\/clusters(\/[^/]+)?\/?(\?|$)/.test(path);
   return `application/vnd.atlas.${clusterResource ? '2024-08-05' : '2023-01-01'}+json`;
 }
@@ -153,3 +154,4 @@ export async function withSimulator<T>(
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
+export const DAY = 24 * HOUR;

@@ -404,7 +404,7 @@ describe('simulator state and lifecycles', () => {
       assert.equal(state.restoreJobs[0]!.id, created.id);
       assert.equal(state.restoreJobs[0]!.state, 'in_progress');
       assert.deepEqual(state.restoreJobs[0]!.scenario, { outcome: 'finished', durationMs: 20 * MINUTE });
-      assert.equal(state.deployments.length, 4);
+      assert.equal(state.deployments.length, 8);
       assert.ok(!JSON.stringify(state).includes(sim.credentials.privateKey));
       assert.ok(!JSON.stringify(state).includes(sim.credentials.clientSecret));
     });

@@ -1,7 +1,7 @@
-import type { DeploymentKind } from '../../common/deployment-kinds';
 import type { SimulatorCore } from '../core';
 import { errors } from '../errors';
 import type { Reply } from '../http-util';
+import type { SimKind } from '../kinds/types';
 import type { DeploymentRecord, ProjectRecord } from '../state';
 import type { ViewContext } from '../views';
 
@@ -28,20 +28,17 @@ export function requireProject(request: ApiRequest): ProjectRecord {
 }
 
 /**
- * The deployment named in the path, of the kind the route serves. A name that belongs to the other kind
- * gets the CANNOT_USE_* 400 Atlas answers when the wrong API is used for a deployment.
+ * The deployment named in the path, of the kind the route serves. Every sub-path asks this first, so a
+ * name of another kind gets that kind's answer (a CANNOT_USE_* 400 or a not-found 404) on all of them, as
+ * the Atlas CLI's fallback from the Flex API to the cluster API expects.
  */
-export function requireDeployment(request: ApiRequest, kind: DeploymentKind): DeploymentRecord {
+export function requireDeployment(request: ApiRequest, kind: SimKind): DeploymentRecord {
   const project = requireProject(request);
   const name = request.params.name!;
   const deployment = request.core.world.findDeployment(project.id, name);
-  if (deployment && deployment.kind === kind) return deployment;
-  if (deployment) {
-    throw kind === 'serverless' ? errors.clusterInServerlessApi(name) : errors.serverlessInClusterApi(name);
-  }
-  throw kind === 'serverless'
-    ? errors.serverlessNotFound(name, project.id)
-    : errors.clusterNotFound(name, project.id);
+  if (deployment?.kind === kind.kind) return deployment;
+  if (deployment) throw kind.otherKindError(name, project.id, deployment.kind);
+  throw kind.notFound(name, project.id);
 }
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, kind: 'object', body });
