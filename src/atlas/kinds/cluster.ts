@@ -77,6 +77,7 @@ export const clusterKind: KindAdapter<Cluster, ClusterUpdate, Snapshot, RestoreJ
   createBody: restoreJobBody,
   notThisKind: (status, errorCode) =>
     errorCode === 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API' ||
+    errorCode === 'CANNOT_USE_SERVERLESS_INSTANCE_IN_CLUSTER_API' ||
     (status === 404 && !SPECIFIC_NOT_FOUND.has(errorCode ?? '')),
   specificNotFound: SPECIFIC_NOT_FOUND,
 };
