@@ -11,11 +11,17 @@ describe('atlas-restore demo --fast', () => {
     env = { TEMPORAL_CLI_PATH: await ensureTemporalCli(), WORKFLOW_BUNDLE_PATH: await workflowBundleFile() };
   });
 
-  for (const kind of ['serverless', 'cluster'] as const) {
+  const expected = {
+    serverless: { target: 'orders-serverless-restore', enablesBackup: true },
+    cluster: { target: 'orders-cluster-restore', enablesBackup: true },
+    // Flex has no continuous backup: nothing to turn on.
+    flex: { target: 'orders-flex-restore', enablesBackup: false },
+  };
+  for (const kind of ['serverless', 'cluster', 'flex'] as const) {
     it(`restores the default seed's ${kind} end to end and exits 0`, async () => {
       const started = Date.now();
       const run = await runCli(
-        ['demo', '--fast', '--json', ...(kind === 'cluster' ? ['--kind', 'cluster'] : [])],
+        ['demo', '--fast', '--json', ...(kind === 'serverless' ? [] : ['--kind', kind])],
         {
           env,
           timeoutMs: 90_000,
@@ -37,13 +43,10 @@ describe('atlas-restore demo --fast', () => {
       assert.match(outcome.result.restoreJobId, /^[0-9a-f]{24}$/);
       assert.equal(
         outcome.result.continuousBackup.changed,
-        true,
-        'the seed has continuous backup off: the demo enables it',
+        expected[kind].enablesBackup,
+        'the seed has continuous backup off: the demo enables it where the kind has it',
       );
-      assert.equal(
-        outcome.result.restoreJob.target?.name,
-        kind === 'serverless' ? 'orders-serverless-restore' : 'orders-cluster-restore',
-      );
+      assert.equal(outcome.result.restoreJob.target?.name, expected[kind].target);
       assert.equal(outcome.webUi, null, '--fast is headless');
       assert.match(run.stderr, /starting a Temporal dev server \(headless\)/);
       assert.match(run.stderr, /restoring · job [0-9a-f]{24}/, 'live progress');
