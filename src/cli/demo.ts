@@ -137,7 +137,6 @@ export function demoRequest(
     source: { kind, groupId: ids.projectId, name: source },
     snapshot: { latest: true },
     target: { groupId: ids.projectId, name: target },
-    ensureContinuousBackup: true,
     deadline: '10m',
     polling: { initialInterval: '1s', maxInterval: fast ? '1s' : '2s' },
   };

@@ -386,6 +386,9 @@ export interface RestoreClient {
   close(): Promise<void>;
 }
 
+/** How many matching runs `listRestores` reads to find the newest ones. */
+const LIST_SCAN_LIMIT = 1000;
+
 export function createRestoreClient(options: RestoreClientOptions = {}): RestoreClient {
   let connection: Connection | undefined;
   let client = options.client;
@@ -548,9 +551,11 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
     async listRestores(filter = {}) {
       const limit = filter.limit ?? 50;
       const rows: RestoreListRow[] = [];
+      // SQL visibility (the dev server, PostgreSQL) lists open runs first and cannot ORDER BY StartTime, so
+      // rows are gathered (up to LIST_SCAN_LIMIT) and sorted here: newest first, as the CLI promises.
       for await (const execution of temporal.workflow.list({
         query: restoreListQuery(filter),
-        pageSize: Math.min(limit, 1000),
+        pageSize: 1000,
       })) {
         const sa = execution.typedSearchAttributes;
         const row: RestoreListRow = {
@@ -570,9 +575,10 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
         set('phase', sa.get(searchAttributes.restorePhase));
         set('restoreJobId', sa.get(searchAttributes.restoreJobId));
         rows.push(row);
-        if (rows.length >= limit) break;
+        if (rows.length >= Math.max(limit, LIST_SCAN_LIMIT)) break;
       }
-      return rows;
+      rows.sort((x, y) => (x.startTime < y.startTime ? 1 : x.startTime > y.startTime ? -1 : 0));
+      return rows.slice(0, limit);
     },
 
     async close() {

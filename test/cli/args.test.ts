@@ -94,6 +94,18 @@ describe('start: request from flags', () => {
     assert.deepEqual((unix as { snapshot: unknown }).snapshot, { pointInTimeUtcSeconds: 1772366400 });
   });
 
+  it('leaves the kind to Atlas (auto) when --kind is not given', () => {
+    const request = requestFromFlags(
+      flags(['--group', 'a'.repeat(24), '--source', 's', '--target', 't', '--latest']),
+      () => '',
+    );
+    assert.deepEqual((request as { source: unknown }).source, {
+      kind: 'auto',
+      groupId: 'a'.repeat(24),
+      name: 's',
+    });
+  });
+
   it('reads a request from stdin with --file -', () => {
     const request = requestFromFlags(flags(['--file', '-']), () => '{"source":{"kind":"serverless"}}');
     assert.deepEqual(request, { source: { kind: 'serverless' } });
@@ -102,7 +114,7 @@ describe('start: request from flags', () => {
   const bad: [string[], RegExp][] = [
     [[...base], /say which snapshot/],
     [[...base, '--latest', '--snapshot', 'b'.repeat(24)], /only one of --snapshot, --latest/],
-    [['--group', 'a'.repeat(24), '--source', 's', '--target', 't', '--latest'], /missing --kind/],
+    [['--kind', 'cluster', '--source', 's', '--target', 't', '--latest'], /missing --group/],
     [[...base, '--point-in-time', 'yesterday'], /--point-in-time must be Unix seconds or an ISO-8601 time/],
     [['--file', 'x.json', '--kind', 'cluster'], /--file cannot be combined with --kind/],
     [['--file', '/nonexistent/request.json'], /cannot be read \(ENOENT\)/],

@@ -36,7 +36,6 @@ describe('programmatic restore client (real Temporal server, simulator, worker)'
     const first = await restores.startRestore(request);
     assert.equal(first.workflowId, restoreWorkflowId(first.request));
     assert.equal(first.attached, false);
-    assert.equal(first.request.deadline, '24h', 'defaults applied before start');
     assert.equal(first.request.ensureContinuousBackup, undefined, 'continuous backup is left to the kind');
 
     const second = await restores.startRestore(request);
