@@ -13,7 +13,12 @@ import {
   validateRestoreRequest,
 } from '../client';
 import type { RestoreRequest } from '../common/restore-request';
-import { RESTORE_PHASES, type RestorePhase } from '../common/contract';
+import {
+  RESTORE_OUTCOMES,
+  RESTORE_PHASES,
+  type RestoreOutcomeName,
+  type RestorePhase,
+} from '../common/contract';
 import {
   DEPLOYMENT_KINDS,
   KIND_CAPABILITIES,
@@ -193,7 +198,8 @@ export const startSpec: CommandSpec = {
     target: {
       type: 'string',
       value: '<name>',
-      description: 'target instance or cluster name (a Flex snapshot may go to a Flex or a dedicated cluster)',
+      description:
+        'target instance or cluster name (a Flex snapshot may go to a Flex or a dedicated cluster)',
     },
     'no-ensure-backup': {
       type: 'boolean',
@@ -479,6 +485,11 @@ export const listSpec: CommandSpec = {
     instance: { type: 'string', value: '<name>', description: 'source instance or cluster' },
     target: { type: 'string', value: '<name>', description: 'target instance or cluster' },
     phase: { type: 'string', value: '<phase>', description: `one of ${RESTORE_PHASES.join(', ')}` },
+    outcome: {
+      type: 'string',
+      value: '<outcome>',
+      description: `how it ended: ${RESTORE_OUTCOMES.join(', ')}`,
+    },
     status: {
       type: 'string',
       value: '<status>',
@@ -504,6 +515,12 @@ export function listFilterFrom(flags: ParsedArgs['flags']): RestoreListFilter {
       throw new UsageError(`--phase must be one of ${RESTORE_PHASES.join(', ')}`, 'list');
     }
     filter.phase = flags.phase as RestorePhase;
+  }
+  if (flags.outcome !== undefined) {
+    if (!(RESTORE_OUTCOMES as readonly string[]).includes(flags.outcome as string)) {
+      throw new UsageError(`--outcome must be one of ${RESTORE_OUTCOMES.join(', ')}`, 'list');
+    }
+    filter.outcome = flags.outcome as RestoreOutcomeName;
   }
   if (flags.status !== undefined) {
     const status = (flags.status as string).toLowerCase().replace('canceled', 'cancelled');
@@ -534,15 +551,16 @@ function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+/** The long workflow id goes last, so the columns people scan fit in 120 columns and only the id wraps. */
 export function formatTable(rows: ListedRestore[]): string[] {
-  const header = ['ID', 'SOURCE', 'TARGET', 'PHASE', 'STARTED', 'OUTCOME'];
+  const header = ['STARTED', 'OUTCOME', 'PHASE', 'SOURCE', 'TARGET', 'ID'];
   const cells = rows.map((r) => [
-    r.workflowId,
-    `${r.kind ?? '?'}:${r.instance ?? '?'}`,
-    r.target ?? '',
-    r.phase ?? '',
     shortTime(r.startTime),
     r.outcome,
+    r.phase ?? '',
+    `${r.kind ?? '?'}:${r.instance ?? '?'}`,
+    r.target ?? '',
+    r.workflowId,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
@@ -555,10 +573,10 @@ export async function listCommand(args: ParsedArgs, ctx: CommandContext): Promis
     const rows = await restores.listRestores(filter);
     const listed: ListedRestore[] = [];
     for (const row of rows) {
-      let outcome: string = row.executionStatus;
-      if (row.executionStatus === 'completed') outcome = 'finished';
-      // Visibility says only "failed"; the workflow's failure type says how (expired, cancelled, ...).
-      if (row.executionStatus === 'failed') {
+      let outcome: string = row.outcome ?? row.executionStatus;
+      if (row.outcome === undefined && row.executionStatus === 'completed') outcome = 'finished';
+      // Runs from before the outcome search attribute: their failure type says how they ended.
+      if (row.outcome === undefined && row.executionStatus === 'failed') {
         outcome = (await restores.waitForRestore(row.workflowId, { runId: row.runId })).outcome;
       }
       listed.push({ ...row, outcome });

@@ -26,6 +26,7 @@ import {
   searchAttributes,
   type AtlasErrorInfo,
   type AtlasRestoreJob,
+  type RestoreOutcomeName,
   type RestorePhase,
   type RestoreResult,
   type RestoreStatus,
@@ -180,6 +181,8 @@ export interface RestoreListFilter {
   target?: string;
   phase?: RestorePhase;
   restoreJobId?: string;
+  /** How restores ended (`AtlasRestoreOutcome`, set by the workflow when a restore ends). */
+  outcome?: RestoreOutcomeName;
   status?: ExecutionStatus;
   /** Most recent first; default 50. */
   limit?: number;
@@ -197,6 +200,8 @@ export interface RestoreListRow {
   target?: string;
   phase?: string;
   restoreJobId?: string;
+  /** Recorded by the workflow when the restore ended; absent while running and on runs from before it. */
+  outcome?: string;
 }
 
 /** Reads the counters a polling activity heartbeats; anything else in the details is ignored. */
@@ -301,6 +306,7 @@ export function restoreListQuery(filter: RestoreListFilter = {}): string {
   add(searchAttributes.targetCluster.name, filter.target);
   add(searchAttributes.restorePhase.name, filter.phase);
   add(searchAttributes.restoreJobId.name, filter.restoreJobId);
+  add(searchAttributes.restoreOutcome.name, filter.outcome);
   if (filter.status !== undefined) add('ExecutionStatus', VISIBILITY_STATUS[filter.status]);
   return clauses.join(' AND ');
 }
@@ -574,6 +580,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
         set('target', sa.get(searchAttributes.targetCluster));
         set('phase', sa.get(searchAttributes.restorePhase));
         set('restoreJobId', sa.get(searchAttributes.restoreJobId));
+        set('outcome', sa.get(searchAttributes.restoreOutcome));
         rows.push(row);
         if (rows.length >= Math.max(limit, LIST_SCAN_LIMIT)) break;
       }

@@ -17,8 +17,23 @@ export const searchAttributes = {
   targetCluster: defineSearchAttributeKey('AtlasTargetCluster', SearchAttributeType.KEYWORD),
   restoreJobId: defineSearchAttributeKey('AtlasRestoreJobId', SearchAttributeType.KEYWORD),
   restorePhase: defineSearchAttributeKey('AtlasRestorePhase', SearchAttributeType.KEYWORD),
+  /** Set when a restore ends, so the Web UI's list and `list` show and filter how each one ended. */
+  restoreOutcome: defineSearchAttributeKey('AtlasRestoreOutcome', SearchAttributeType.KEYWORD),
 } as const;
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(searchAttributes);
+
+/** How a restore ended, as the workflow records it in `AtlasRestoreOutcome`. */
+export const RESTORE_OUTCOMES = [
+  'finished',
+  'failed',
+  'expired',
+  'cancelled',
+  'deadline_exceeded',
+  'validation_failed',
+  'invalid_request',
+  'error',
+] as const;
+export type RestoreOutcomeName = (typeof RESTORE_OUTCOMES)[number];
 
 export const RESTORE_PHASES = [
   'validating',
@@ -34,6 +49,8 @@ export type RestorePhase = (typeof RESTORE_PHASES)[number];
 /** Answer of the `status` query. Times are ISO-8601 UTC. */
 export interface RestoreStatus {
   phase: RestorePhase;
+  /** Set once the restore has ended. */
+  outcome?: RestoreOutcomeName;
   /** The source's kind; for a request of kind `auto`, once resolved. */
   kind?: DeploymentKind;
   restoreJobId?: string;
@@ -128,7 +145,10 @@ export function restoreSummary(request: Pick<RestoreRequest, 'source' | 'snapsho
       : 'pointInTimeUtcSeconds' in request.snapshot
         ? `point in time ${new Date(request.snapshot.pointInTimeUtcSeconds * 1000).toISOString()}`
         : 'latest snapshot';
-  return `restore ${what} of ${request.source.kind} ${request.source.name} into ${request.target.name}`.slice(0, 200);
+  return `restore ${what} of ${request.source.kind} ${request.source.name} into ${request.target.name}`.slice(
+    0,
+    200,
+  );
 }
 
 export type { DeploymentKind };

@@ -39,6 +39,7 @@ import {
   searchAttributes,
   type AtlasErrorInfo,
   type RestoreFailureDetails,
+  type RestoreOutcomeName,
   type RestorePhase,
   type RestoreResult,
   type RestoreStatus,
@@ -134,7 +135,14 @@ export async function restoreSnapshot(
   continuation?: RestoreContinuation,
 ): Promise<RestoreResult> {
   const parsed = parseRestoreRequest(input);
-  if (!parsed.ok) throw invalidRequest(parsed.message);
+  if (!parsed.ok) {
+    // One upsert, in the task that fails: the list shows the restore as ended and why.
+    upsertSearchAttributes([
+      { key: searchAttributes.restorePhase, value: 'done' },
+      { key: searchAttributes.restoreOutcome, value: 'invalid_request' },
+    ]);
+    throw invalidRequest(parsed.message);
+  }
   return new RestoreRun(parsed.value, continuation).run();
 }
 
@@ -151,6 +159,8 @@ class RestoreRun {
   private submittedAt?: string;
   private job?: RestoreJobView;
   private earlierPolls = 0;
+  /** How the restore ended, once it has. */
+  private outcome?: RestoreOutcomeName;
 
   constructor(
     private readonly request: RestoreRequest,
@@ -200,7 +210,7 @@ class RestoreRun {
       else if (CancellationScope.current().consideredCancelled)
         failure = await CancellationScope.nonCancellable(() => this.cancelled());
       else failure = this.deadlineExceeded();
-      if (failure instanceof ApplicationFailure) this.end();
+      if (failure instanceof ApplicationFailure) this.end(outcomeOf(failure));
       throw failure;
     }
   }
@@ -222,7 +232,10 @@ class RestoreRun {
     this.enter('validating');
     const source = this.kind
       ? await atlas.getDeployment(this.source)
-      : await atlas.resolveDeployment({ groupId: this.request.source.groupId, name: this.request.source.name });
+      : await atlas.resolveDeployment({
+          groupId: this.request.source.groupId,
+          name: this.request.source.name,
+        });
     if (!this.kind) this.resolved(source.kind);
     this.continuousBackup.wasEnabled = source.continuousBackupEnabled;
     if ('pointInTimeUtcSeconds' in this.request.snapshot) {
@@ -464,7 +477,7 @@ class RestoreRun {
           `Atlas reports restore job ${jobId} was cancelled (not by this workflow)`,
         );
     }
-    this.end();
+    this.end('finished');
     const result: RestoreResult = {
       outcome: 'finished',
       kind: this.source.kind,
@@ -577,8 +590,10 @@ class RestoreRun {
     });
   }
 
-  /** Marks the run over for the Web UI and visibility queries, however it ended. */
-  private end(): void {
+  /** Marks the run over for the Web UI and visibility queries, however it ended, in one upsert. */
+  private end(outcome: RestoreOutcomeName): void {
+    this.outcome = outcome;
+    this.status.outcome = outcome;
     if (this.status.phase !== 'done') this.enter('done');
   }
 
@@ -614,6 +629,7 @@ class RestoreRun {
     if (this.kind) wanted.push({ key: searchAttributes.deploymentKind, value: this.kind });
     if (this.status.restoreJobId)
       wanted.push({ key: searchAttributes.restoreJobId, value: this.status.restoreJobId });
+    if (this.outcome) wanted.push({ key: searchAttributes.restoreOutcome, value: this.outcome });
     const changed = wanted.filter(
       (pair) => current.get(pair.key as typeof searchAttributes.restorePhase) !== pair.value,
     );
@@ -647,6 +663,27 @@ class RestoreRun {
     if (s.lastError) rows.push(['Last error', s.lastError.replace(/\|/g, '\\|')]);
     rows.push(['Deadline', s.deadline]);
     setCurrentDetails(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
+  }
+}
+
+/**
+ * The outcome a failure stands for. A restore job Atlas ran and failed is `failed`; an Atlas call refused
+ * for good (or out of retries) is `error`, as the client reads it.
+ */
+function outcomeOf(failure: ApplicationFailure): RestoreOutcomeName {
+  switch (failure.type) {
+    case RestoreFailureType.InvalidRestoreRequest:
+      return 'invalid_request';
+    case RestoreFailureType.RestoreExpired:
+      return 'expired';
+    case RestoreFailureType.RestoreCancelled:
+      return 'cancelled';
+    case RestoreFailureType.RestoreDeadlineExceeded:
+      return 'deadline_exceeded';
+    case RestoreFailureType.RestoreFailed:
+      return failure.cause instanceof ActivityFailure || atlasErrorIn(failure) ? 'error' : 'failed';
+    default:
+      return 'error';
   }
 }
 

@@ -150,11 +150,11 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
 
     const table = await runCli(['list', '--group', stack.projectId, '--kind', 'serverless'], { env });
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.lines[0]!, /^ID +SOURCE +TARGET +PHASE +STARTED +OUTCOME$/);
+    assert.match(table.lines[0]!, /^STARTED +OUTCOME +PHASE +SOURCE +TARGET +ID$/);
     assert.equal(table.lines.length, 3, table.stdout);
     assert.ok(table.lines.slice(1).every((l) => l.includes('serverless:orders-serverless')));
     assert.ok(
-      table.lines.some((l) => /\bfinished$/.test(l)) && table.lines.some((l) => /\bcancelled$/.test(l)),
+      table.lines.some((l) => /Z  finished /.test(l)) && table.lines.some((l) => /Z  cancelled /.test(l)),
     );
 
     const none = await runCli(['list', '--group', stack.projectId, '--status', 'terminated', '--json'], {

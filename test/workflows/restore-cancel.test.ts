@@ -41,7 +41,9 @@ async function cancelWhilePolling(kit: Kit, request: Parameters<typeof startRest
   const [job] = kit.sim.control.state().restoreJobs;
   assert.equal(failure.details.restoreJobId, job!.id);
   assert.equal(job!.state, 'in_progress', 'Atlas still runs the job');
-  assert.equal((await handle.describe()).typedSearchAttributes.get(searchAttributes.restorePhase), 'done');
+  const sa = (await handle.describe()).typedSearchAttributes;
+  assert.equal(sa.get(searchAttributes.restorePhase), 'done');
+  assert.equal(sa.get(searchAttributes.restoreOutcome), 'cancelled');
   return { handle, failure, job: job!, latency };
 }
 

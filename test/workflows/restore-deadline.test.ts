@@ -45,6 +45,7 @@ describe('the deadline', () => {
     );
     const sa = (await handle.describe()).typedSearchAttributes;
     assert.equal(sa.get(searchAttributes.restorePhase), 'done');
+    assert.equal(sa.get(searchAttributes.restoreOutcome), 'deadline_exceeded');
     await recordHistory('cluster-deadline', handle);
   });
 });

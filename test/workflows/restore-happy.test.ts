@@ -74,6 +74,8 @@ describe('restores that finish', () => {
     assert.equal(status.polls, result.polls);
     const sa = (await handle.describe()).typedSearchAttributes;
     assert.equal(sa.get(searchAttributes.restorePhase), 'done');
+    assert.equal(sa.get(searchAttributes.restoreOutcome), 'finished');
+    assert.equal(status.outcome, 'finished');
     assert.equal(sa.get(searchAttributes.restoreJobId), result.restoreJobId);
     assert.equal(sa.get(searchAttributes.deploymentKind), 'serverless');
     assert.equal(sa.get(searchAttributes.instanceName), kit.sim.ids.serverlessSource);

@@ -1,9 +1,9 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestoreFailureType } from '../../src/common/contract';
+import { RestoreFailureType, searchAttributes } from '../../src/common/contract';
 import { parseRestoreRequest } from '../../src/common/restore-request';
 import { DEFAULT_SEED, type SeedData } from '../../src/simulator';
-import { expectFailure, serverlessRequest, startKit, startRestore, type Kit } from './support';
+import { eventTypes, expectFailure, serverlessRequest, startKit, startRestore, type Kit } from './support';
 
 const GROUP = '66320490d7a6931071338f34';
 const valid = {
@@ -130,7 +130,22 @@ describe('bad restore requests', () => {
         );
       });
       const history = await handles[5]!.fetchHistory();
-      assert.equal(history.events?.length, 5, 'started, one workflow task, failed: nothing scheduled');
+      assert.deepEqual(
+        eventTypes(history),
+        [
+          'WORKFLOW_EXECUTION_STARTED',
+          'WORKFLOW_TASK_SCHEDULED',
+          'WORKFLOW_TASK_STARTED',
+          'WORKFLOW_TASK_COMPLETED',
+          'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+          'WORKFLOW_EXECUTION_FAILED',
+        ],
+        'one task: the outcome recorded, nothing scheduled',
+      );
+      for (const handle of handles) {
+        const sa = (await handle.describe()).typedSearchAttributes;
+        assert.equal(sa.get(searchAttributes.restoreOutcome), 'invalid_request');
+      }
       assert.equal(kit.requests().length, 0, 'no request reached Atlas');
     });
   });
