@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
+import type { DeploymentKind } from '../common/deployment-kinds';
 import { isTerminalRestoreJobState } from '../common/restore-job-state';
 import { callAtlas } from './failures';
 import { pollLoop } from './polling';
@@ -36,6 +37,11 @@ export interface ActivityDeps {
    * history grows by one activity per window. Default 5 minutes.
    */
   progressWindowMs?: number;
+  /**
+   * Aborted when the worker starts a graceful shutdown: waiting activities hand their progress back at
+   * once, so another worker carries on within seconds instead of after the grace time.
+   */
+  draining?: AbortSignal;
 }
 
 /**
@@ -44,7 +50,9 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   const { atlas } = deps;
-  const windowMs = deps.progressWindowMs ?? DEFAULT_PROGRESS_WINDOW_MS;
+  // A window set for the worker (tests, benchmarks) wins over the one the workflow asks for.
+  const windowOf = (asked: number | undefined) => deps.progressWindowMs ?? asked ?? DEFAULT_PROGRESS_WINDOW_MS;
+  const { draining } = deps;
   const signal = () => Context.current().cancellationSignal;
 
   async function allPages<T>(
@@ -76,9 +84,16 @@ export function createActivities(deps: ActivityDeps) {
      * Which kind a deployment is (request kind `auto`), found the way the Atlas CLI does it; the answer
      * also serves as the source's first read, so it costs no extra call.
      */
-    async resolveDeployment(ref: Omit<DeploymentRef, 'kind'>): Promise<DeploymentState> {
+    async resolveDeployment(
+      ref: Omit<DeploymentRef, 'kind'>,
+      preferKinds?: readonly DeploymentKind[],
+    ): Promise<DeploymentState> {
       const s = signal();
-      return deploymentState(await callAtlas(s, () => atlas.resolveDeployment(ref, { signal: s })));
+      return deploymentState(
+        await callAtlas(s, () =>
+          atlas.resolveDeployment(ref, { signal: s, ...(preferKinds ? { preferKinds } : {}) }),
+        ),
+      );
     },
 
     async getSnapshot(ref: DeploymentRef, snapshotId: string): Promise<SnapshotView> {
@@ -143,7 +158,9 @@ export function createActivities(deps: ActivityDeps) {
       >({
         schedule: input.schedule,
         progress: input.progress,
-        windowMs,
+        windowMs: windowOf(input.windowMs),
+        ...(draining ? { draining } : {}),
+        describe: (progress) => `deployment ${progress.last?.stateName ?? 'not read yet'}`,
         async poll(progress, s) {
           const deployment = deploymentState(await atlas.getDeployment(input.deployment, { signal: s }));
           const next: IdleWaitProgress = {
@@ -160,7 +177,8 @@ export function createActivities(deps: ActivityDeps) {
           };
         },
       });
-      return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
+      if (result.outcome === 'done') return { ...result.value, progress: result.progress };
+      return { outcome: result.outcome === 'deadline' ? 'deadline' : 'window', progress: result.progress };
     },
 
     /** Polls a restore job until a terminal state, its `expiresAt`, the deadline or the window's end. */
@@ -169,17 +187,24 @@ export function createActivities(deps: ActivityDeps) {
       const result = await pollLoop<Ended, RestoreWaitProgress>({
         schedule: input.schedule,
         progress: input.progress,
-        windowMs,
+        windowMs: windowOf(input.windowMs),
+        returnOnChange: input.returnOnChange === true,
+        ...(draining ? { draining } : {}),
+        describe: (progress) =>
+          `job ${progress.jobState ?? 'not read yet'}${progress.lastJob?.atlasStatus ? ` (Atlas ${progress.lastJob.atlasStatus})` : ''}`,
         async poll(progress, s) {
           const job = await atlas.getRestoreJob(input.deployment, input.restoreJobId, { signal: s });
           const state = job.state;
+          const seen = progress.lastJob;
+          // Compared with the job as the workflow last saw it (the one it submitted, on the first call).
+          const changed = seen !== undefined && (seen.state !== state || seen.atlasStatus !== job.atlasStatus);
           const next: RestoreWaitProgress = { ...progress, lastJob: job, jobState: state };
           if (isTerminalRestoreJobState(state))
             return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };
           const expiresAt = job.expiresAt ? Date.parse(job.expiresAt) : Number.NaN;
           if (Date.now() >= expiresAt)
             return { progress: next, done: { outcome: 'expires_at_passed', job, progress: next } };
-          return { progress: next };
+          return { progress: next, changed };
         },
       });
       return result.outcome === 'done' ? { ...result.value, progress: result.progress } : result;
@@ -190,6 +215,6 @@ export function createActivities(deps: ActivityDeps) {
 export type RestoreActivities = ReturnType<typeof createActivities>;
 
 function deploymentState(view: DeploymentView): DeploymentState {
-  const { kind, groupId, name, stateName, continuousBackupEnabled } = view;
-  return { kind, groupId, name, stateName, continuousBackupEnabled };
+  const { kind, groupId, name, stateName, continuousBackupEnabled, topology } = view;
+  return { kind, groupId, name, stateName, continuousBackupEnabled, ...(topology ? { topology } : {}) };
 }

@@ -14,13 +14,24 @@ export interface PollLoopOptions<T, P extends PollProgress> {
   windowMs: number;
   /**
    * One poll: read Atlas and say whether the wait is over. Its own fields of the progress are kept; the
-   * loop owns the `PollProgress` ones. An `AtlasApiError` counts as a failed poll.
+   * loop owns the `PollProgress` ones. An `AtlasApiError` counts as a failed poll. `changed`: something a
+   * person watching would see (a new job state, a progress step); with `returnOnChange` the attempt then
+   * returns, so the workflow's status and details follow within one poll.
    */
-  poll(progress: P, signal: AbortSignal): Promise<{ done?: T; progress: P }>;
+  poll(progress: P, signal: AbortSignal): Promise<{ done?: T; progress: P; changed?: boolean }>;
+  returnOnChange?: boolean;
+  /**
+   * Fires when this worker starts a graceful shutdown: the attempt hands its progress back at once (as a
+   * `window`), so the workflow schedules the rest of the wait on a worker that stays.
+   */
+  draining?: AbortSignal;
+  /** The one-line progress a person reads in the heartbeat details (the Web UI's pending activity). */
+  describe?(progress: P): string;
 }
 
 export type PollLoopResult<T, P> =
-  { outcome: 'done'; value: T; progress: P } | { outcome: 'window' | 'deadline'; progress: P };
+  | { outcome: 'done'; value: T; progress: P }
+  | { outcome: 'window' | 'deadline' | 'changed'; progress: P };
 
 /**
  * The body of a long-running polling activity: sleep until the next poll (heartbeating, so a dead worker is
@@ -33,24 +44,27 @@ export async function pollLoop<T, P extends PollProgress>(
 ): Promise<PollLoopResult<T, P>> {
   const ctx = Context.current();
   const signal = ctx.cancellationSignal;
-  const { schedule } = options;
+  const { schedule, draining } = options;
   const attemptStarted = Date.now();
   // The SDK throttles heartbeats to 0.8 × heartbeatTimeout anyway; beating twice per timeout keeps one
   // in every throttle window, so the server never sees a gap while we sleep for a long interval.
   const heartbeatEveryMs = Math.max(1_000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 20_000) / 2));
   let progress = resumeFrom(options.progress, ctx.info.heartbeatDetails);
   let polledThisAttempt = false;
-  ctx.heartbeat(progress);
+  const beat = () => ctx.heartbeat(heartbeatDetails(progress, options.describe));
+  beat();
 
   for (;;) {
+    if (draining?.aborted) return { outcome: 'window', progress };
     const wakeAt = Math.min(progress.nextPollAt, schedule.deadlineAt);
     // Report before a sleep that would end past the window, so an attempt lasts about one window (or one
     // interval, when the interval is longer) and the workflow hears from it at that rhythm.
     if (polledThisAttempt && wakeAt - attemptStarted > options.windowMs)
       return { outcome: 'window', progress };
     for (let now = Date.now(); now < wakeAt; now = Date.now()) {
-      await ctx.sleep(Math.min(wakeAt - now, heartbeatEveryMs));
-      ctx.heartbeat(progress);
+      await sleepUnlessDraining(ctx, Math.min(wakeAt - now, heartbeatEveryMs), draining);
+      if (draining?.aborted) return { outcome: 'window', progress };
+      beat();
     }
     if (Date.now() >= schedule.deadlineAt) return { outcome: 'deadline', progress };
 
@@ -71,8 +85,9 @@ export async function pollLoop<T, P extends PollProgress>(
         intervalMs: nextInterval,
         nextPollAt: Date.now() + progress.intervalMs,
       };
-      ctx.heartbeat(progress);
+      beat();
       if (step.done !== undefined) return { outcome: 'done', value: step.done, progress };
+      if (step.changed && options.returnOnChange) return { outcome: 'changed', progress };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (!(error instanceof AtlasApiError)) throw error;
@@ -86,21 +101,60 @@ export async function pollLoop<T, P extends PollProgress>(
         intervalMs: nextInterval,
         nextPollAt: Date.now() + Math.max(progress.intervalMs, error.retryAfterMs ?? 0),
       };
-      ctx.heartbeat(progress);
+      beat();
     }
   }
+}
+
+/** The activity's sleep (cancellation-aware), cut short when the worker starts draining. */
+async function sleepUnlessDraining(ctx: Context, ms: number, draining: AbortSignal | undefined) {
+  if (!draining) return ctx.sleep(ms);
+  let onDrain: (() => void) | undefined;
+  const drained = new Promise<void>((resolve) => {
+    onDrain = resolve;
+    draining.addEventListener('abort', onDrain, { once: true });
+  });
+  try {
+    await Promise.race([ctx.sleep(ms), drained]);
+  } finally {
+    draining.removeEventListener('abort', onDrain!);
+  }
+}
+
+/**
+ * What a heartbeat carries: the progress itself (a retry resumes from it) with its times as ISO strings
+ * and a one-line summary first, because the Web UI shows heartbeat details to people as they are.
+ */
+export function heartbeatDetails<P extends PollProgress>(
+  progress: P,
+  describe?: (progress: P) => string,
+): Record<string, unknown> {
+  const next = progress.nextPollAt > 0 ? new Date(progress.nextPollAt).toISOString() : undefined;
+  const summary = [
+    describe?.(progress),
+    `${progress.polls} poll${progress.polls === 1 ? '' : 's'}`,
+    progress.lastPolledAt ? `last ${progress.lastPolledAt}` : undefined,
+    next ? `next ${next}` : undefined,
+    progress.lastError ? `last error: ${progress.lastError}` : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join(', ');
+  return { summary, ...(progress as PollProgress), nextPollAt: next ?? 0 };
 }
 
 /** A retried attempt resumes from its predecessor's last heartbeat when that is further along. */
 function resumeFrom<P extends PollProgress>(given: P, heartbeatDetails: unknown): P {
   if (heartbeatDetails === null || typeof heartbeatDetails !== 'object') return given;
-  const beat = heartbeatDetails as Partial<P>;
-  if (
-    typeof beat.polls !== 'number' ||
-    typeof beat.intervalMs !== 'number' ||
-    typeof beat.nextPollAt !== 'number'
-  ) {
+  const { summary: _summary, ...beat } = heartbeatDetails as Partial<P> & { summary?: unknown };
+  // Heartbeats from before readable details carried epoch ms; now an ISO string (0: none due).
+  const nextPollAt =
+    typeof beat.nextPollAt === 'number'
+      ? beat.nextPollAt
+      : typeof beat.nextPollAt === 'string'
+        ? Date.parse(beat.nextPollAt)
+        : Number.NaN;
+  if (typeof beat.polls !== 'number' || typeof beat.intervalMs !== 'number' || Number.isNaN(nextPollAt)) {
     return given;
   }
-  return beat.polls >= given.polls ? { ...given, ...beat } : given;
+  return beat.polls >= given.polls ? { ...given, ...beat, nextPollAt } : given;
 }

@@ -85,6 +85,8 @@ export interface IdleWaitInput {
   settleMs: number;
   schedule: PollSchedule;
   progress: IdleWaitProgress;
+  /** Real time one call polls before handing its progress back. Default: the worker's progress window. */
+  windowMs?: number;
 }
 
 export type IdleWaitResult =
@@ -103,10 +105,18 @@ export interface RestoreWaitInput {
   restoreJobId: string;
   schedule: PollSchedule;
   progress: RestoreWaitProgress;
+  /** Real time one call polls before handing its progress back. Default: the worker's progress window. */
+  windowMs?: number;
+  /**
+   * Return as soon as the job shows something new (its state, or Atlas' own status word), so the
+   * workflow's status and the Web UI follow the job within one poll. Absent in workflows from before it.
+   */
+  returnOnChange?: boolean;
 }
 
 export type RestoreWaitResult =
   | { outcome: 'terminal'; job: RestoreJobView; state: RestoreJobState; progress: RestoreWaitProgress }
   /** The job's own `expiresAt` passed while Atlas still reported it in progress. */
   | { outcome: 'expires_at_passed'; job: RestoreJobView; progress: RestoreWaitProgress }
-  | { outcome: 'window' | 'deadline'; progress: RestoreWaitProgress };
+  /** `changed`: only with `returnOnChange`; the new state is in `progress`. */
+  | { outcome: 'window' | 'deadline' | 'changed'; progress: RestoreWaitProgress };

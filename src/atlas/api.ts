@@ -38,6 +38,14 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface ResolveOptions {
+  /**
+   * The kinds to ask first, in order (a restore target is most likely one its source's kind restores
+   * into); the others follow in the usual order. Default: Flex, dedicated, serverless.
+   */
+  preferKinds?: readonly DeploymentKind[];
+}
+
 /** One Admin API call, described for `AtlasClient.call`. */
 export interface AtlasCall<T> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -94,7 +102,7 @@ export interface AtlasBackupApi {
    */
   resolveDeployment(
     ref: Omit<DeploymentRef, 'kind'>,
-    options?: CallOptions,
+    options?: CallOptions & ResolveOptions,
   ): Promise<DeploymentView>;
   /** Kinds without a continuous-backup switch reject with kind `unsupported`, nothing sent. */
   setContinuousBackup(ref: DeploymentRef, enabled: boolean, options?: CallOptions): Promise<DeploymentView>;

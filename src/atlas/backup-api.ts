@@ -30,6 +30,7 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
     name: ref.name,
     stateName: raw.stateName,
     continuousBackupEnabled: adapter.continuousBackupEnabled(raw),
+    topology: adapter.topology(raw),
     raw,
   });
   const pageOf = <W, V>(page: Page<W>, map: (item: W) => V): Page<V> => ({
@@ -46,9 +47,11 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
   return {
     getDeployment,
 
-    async resolveDeployment(ref, options) {
+    async resolveDeployment(ref, options = {}) {
       let notFound: AtlasApiError | undefined;
-      for (const kind of KIND_RESOLUTION_ORDER) {
+      const preferred = options.preferKinds ?? [];
+      const order = [...preferred, ...KIND_RESOLUTION_ORDER.filter((kind) => !preferred.includes(kind))];
+      for (const kind of order) {
         const adapter = KIND_ADAPTERS[kind];
         if (!adapter.apiVersions.includes(client.apiVersion)) continue;
         try {

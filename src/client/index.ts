@@ -118,6 +118,8 @@ export interface PollingProgress {
   lastPolledAt?: string;
   /** When the next poll is due (ISO-8601). */
   nextPollAt?: string;
+  /** The activity's own one-line account (job state, polls, last and next poll). */
+  summary?: string;
   lastError?: string;
 }
 
@@ -217,8 +219,11 @@ export function pollingProgressOf(progress: RestoreProgress): PollingProgress | 
   };
   if (typeof d.jobState === 'string') polling.jobState = d.jobState;
   if (typeof d.lastPolledAt === 'string') polling.lastPolledAt = d.lastPolledAt;
+  // Epoch ms in heartbeats from before readable details, an ISO string since.
   if (typeof d.nextPollAt === 'number' && d.nextPollAt > 0)
     polling.nextPollAt = new Date(d.nextPollAt).toISOString();
+  if (typeof d.nextPollAt === 'string' && d.nextPollAt !== '') polling.nextPollAt = d.nextPollAt;
+  if (typeof d.summary === 'string') polling.summary = d.summary;
   if (typeof d.lastError === 'string') polling.lastError = d.lastError;
   return polling;
 }
@@ -325,9 +330,12 @@ function applicationFailureIn(error: unknown): ApplicationFailure | undefined {
   return found;
 }
 
-function causedByActivity(failure: Error): boolean {
-  for (let e: unknown = failure.cause; e instanceof Error; e = e.cause)
+/** Whether an Atlas call (a regular or a local activity) is what ended the restore. */
+function causedByAtlasCall(failure: Error): boolean {
+  for (let e: unknown = failure.cause; e instanceof Error; e = e.cause) {
     if (e instanceof ActivityFailure) return true;
+    if (e instanceof ApplicationFailure && e.type === ATLAS_API_ERROR_TYPE) return true;
+  }
   return false;
 }
 
@@ -351,7 +359,7 @@ export function outcomeOfFailure(
   let kind = FAILURE_OUTCOME[app.type ?? ''] ?? 'error';
   // The workflow reports an Atlas call that failed for good as RestoreFailed caused by the activity's
   // failure; that is an error reaching Atlas, not a restore job Atlas ran and failed.
-  if (kind === 'failed' && causedByActivity(app)) kind = 'error';
+  if (kind === 'failed' && causedByAtlasCall(app)) kind = 'error';
   const outcome: Extract<RestoreOutcome, { message: string }> = {
     ...base,
     outcome: kind,

@@ -15,6 +15,17 @@ export interface DeploymentState {
   stateName: string;
   /** Off for kinds without continuous backup. */
   continuousBackupEnabled: boolean;
+  /**
+   * Replica set or sharded, and how many shards, for the restore rules that depend on it (a sharded
+   * snapshot needs a sharded target with as many shards). Absent in histories from before it was read.
+   */
+  topology?: DeploymentTopology;
+}
+
+export interface DeploymentTopology {
+  sharded: boolean;
+  /** 1 for a replica set. */
+  shards: number;
 }
 
 export const SNAPSHOT_STATUSES = ['queued', 'inProgress', 'completed', 'failed'] as const;
@@ -77,7 +88,9 @@ export function isoFromSeconds(seconds: number): string {
  * carried Atlas' raw serverless or dedicated job (flags, `deliveryType`, `targetClusterName`) in their
  * activity results and continuations; replaying them must still read it.
  */
-export function asRestoreJobView(job: RestoreJobView | { id: string; [field: string]: unknown }): RestoreJobView {
+export function asRestoreJobView(
+  job: RestoreJobView | { id: string; [field: string]: unknown },
+): RestoreJobView {
   if ('delivery' in job && 'state' in job) return job as RestoreJobView;
   const raw = job as Record<string, unknown> & { id: string };
   const text = (field: string) => (typeof raw[field] === 'string' ? (raw[field] as string) : undefined);

@@ -3,6 +3,7 @@ import type { RestoreJobView } from './atlas-views';
 import type { DeploymentKind } from './deployment-kinds';
 import type { RestoreJobState } from './restore-job-state';
 import type { RestoreRequest } from './restore-request';
+import type { ValidationReport } from './validation';
 
 /** Names other issues, the CLI and external checks rely on. */
 export const DEFAULT_TASK_QUEUE = 'atlas-restore';
@@ -15,6 +16,8 @@ export const searchAttributes = {
   groupId: defineSearchAttributeKey('AtlasGroupId', SearchAttributeType.KEYWORD),
   instanceName: defineSearchAttributeKey('AtlasInstanceName', SearchAttributeType.KEYWORD),
   targetCluster: defineSearchAttributeKey('AtlasTargetCluster', SearchAttributeType.KEYWORD),
+  /** The target's project: with the name, the key of "one restore per target". */
+  targetGroupId: defineSearchAttributeKey('AtlasTargetGroupId', SearchAttributeType.KEYWORD),
   restoreJobId: defineSearchAttributeKey('AtlasRestoreJobId', SearchAttributeType.KEYWORD),
   restorePhase: defineSearchAttributeKey('AtlasRestorePhase', SearchAttributeType.KEYWORD),
   /** Set when a restore ends, so the Web UI's list and `list` show and filter how each one ended. */
@@ -42,6 +45,7 @@ export const RESTORE_PHASES = [
   'selecting_snapshot',
   'submitting',
   'restoring',
+  'validating_data',
   'done',
 ] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
@@ -49,16 +53,56 @@ export type RestorePhase = (typeof RESTORE_PHASES)[number];
 /** Answer of the `status` query. Times are ISO-8601 UTC. */
 export interface RestoreStatus {
   phase: RestorePhase;
-  /** Set once the restore has ended. */
+  /** Set once the restore has ended, with the reason in plain words (absent for `finished`). */
   outcome?: RestoreOutcomeName;
+  reason?: string;
   /** The source's kind; for a request of kind `auto`, once resolved. */
   kind?: DeploymentKind;
+  /** The target's kind, once read (a Flex snapshot may go to a Flex or a dedicated cluster). */
+  targetKind?: DeploymentKind;
+  /** The snapshot being restored, once chosen, and the moment its data is from. */
+  snapshotId?: string;
+  restoredTo?: string;
   restoreJobId?: string;
   jobState?: RestoreJobState;
+  /** Atlas' own word for the job's state, where the kind has one (Flex: PENDING, QUEUED, RUNNING, ...). */
+  atlasStatus?: string;
+  /**
+   * Polls of Atlas so far, as of the last time the polling activity reported to the workflow (it reports
+   * on every change it sees); `getRestore` adds the live count from the activity's heartbeat.
+   */
   polls: number;
   lastPolledAt?: string;
   lastError?: string;
   deadline: string;
+  startedAt?: string;
+  submittedAt?: string;
+  /** When Atlas reported the job done. */
+  atlasFinishedAt?: string;
+  validatedAt?: string;
+  endedAt?: string;
+  rto?: RecoveryTime;
+  rpo?: RecoveryPoint;
+  validation?: ValidationReport;
+}
+
+/** Time from the request to Atlas done and to validated, graded against the request's objective if any. */
+export interface RecoveryTime {
+  /** Seconds from the start of the restore to Atlas reporting the job done. */
+  toAtlasDoneSeconds?: number;
+  /** Seconds from the start to the end of validation (when the request validates). */
+  toValidatedSeconds?: number;
+  objectiveSeconds?: number;
+  /** Whether the restore (validated, where it validates) was done within the objective. */
+  met?: boolean;
+}
+
+/** How old the restored data is: from the snapshot or point in time to the request. */
+export interface RecoveryPoint {
+  restoredTo: string;
+  seconds: number;
+  objectiveSeconds?: number;
+  met?: boolean;
 }
 
 /**
@@ -71,13 +115,27 @@ export interface RestoreResult {
   outcome: 'finished';
   /** The source's kind (resolved, for a request of kind `auto`). */
   kind: DeploymentKind;
+  /** The target's kind (absent in results from before it was read). */
+  targetKind?: DeploymentKind;
   restoreJobId: string;
+  /** The kind-neutral view of the job as last seen: no links, no per-kind field names. */
   restoreJob: AtlasRestoreJob;
   snapshotId?: string;
   pointInTimeUtcSeconds?: number;
   continuousBackup: { wasEnabled: boolean; changed: boolean };
-  timings: { startedAt: string; submittedAt: string; finishedAt: string };
+  timings: {
+    startedAt: string;
+    submittedAt: string;
+    /** When Atlas reported the job done (absent in results from before it was recorded). */
+    atlasFinishedAt?: string;
+    validatedAt?: string;
+    finishedAt: string;
+  };
   polls: number;
+  rto?: RecoveryTime;
+  rpo?: RecoveryPoint;
+  /** Every check's result, when the request asked for validation. */
+  validation?: ValidationReport;
 }
 
 /**
@@ -90,6 +148,8 @@ export const RestoreFailureType = {
   RestoreExpired: 'RestoreExpired',
   RestoreCancelled: 'RestoreCancelled',
   RestoreDeadlineExceeded: 'RestoreDeadlineExceeded',
+  /** Atlas finished the job but a check of the restored data failed; details carry every check's result. */
+  ValidationFailed: 'ValidationFailed',
 } as const;
 export type RestoreFailureType = (typeof RestoreFailureType)[keyof typeof RestoreFailureType];
 
@@ -111,6 +171,21 @@ export interface RestoreFailureDetails {
   restoreJobId?: string;
   lastJob?: AtlasRestoreJob;
   atlasError?: AtlasErrorInfo;
+  /** For `ValidationFailed`: what every check found. */
+  validation?: ValidationReport;
+  rto?: RecoveryTime;
+  rpo?: RecoveryPoint;
+}
+
+/**
+ * The memo a cancelled restore leaves (a run closed as Canceled carries no message of its own): what was
+ * cancelled and what goes on in Atlas.
+ */
+export const OUTCOME_MEMO = 'outcome';
+export interface OutcomeMemo {
+  outcome: RestoreOutcomeName;
+  message: string;
+  restoreJobId?: string;
 }
 
 function snapshotToken(snapshot: RestoreRequest['snapshot']): string {
@@ -120,10 +195,32 @@ function snapshotToken(snapshot: RestoreRequest['snapshot']): string {
 }
 
 /**
- * Workflow id derived from what the restore does, so a second start of the same restore attaches to the
- * running one (conflict policy USE_EXISTING) instead of submitting another Atlas job.
+ * The workflow id of a restore: its target. Temporal allows one running workflow per id, so two restores
+ * can never write into the same deployment at once, whoever starts them (the CLI, code, a drill); a start
+ * for a busy target is refused, naming the restore that holds it. Readable first (the name), unique by the
+ * project id. Restores started before this scheme used `legacyRestoreWorkflowId`.
  */
-export function restoreWorkflowId(request: Pick<RestoreRequest, 'source' | 'snapshot' | 'target'>): string {
+export function restoreWorkflowId(request: Pick<RestoreRequest, 'target'>): string {
+  return `restore/${request.target.name}/${request.target.groupId}`;
+}
+
+/** What a start compares to tell "the same restore again" (attach) from another restore of the target. */
+export function restoreRequestKey(request: Pick<RestoreRequest, 'source' | 'snapshot' | 'target'>): string {
+  const { source, target } = request;
+  return [
+    source.kind,
+    source.groupId,
+    source.name,
+    snapshotToken(request.snapshot),
+    target.groupId,
+    target.name,
+  ].join('/');
+}
+
+/** The id scheme of restores started before ids were keyed by target (still found when checking a target). */
+export function legacyRestoreWorkflowId(
+  request: Pick<RestoreRequest, 'source' | 'snapshot' | 'target'>,
+): string {
   const { source, target } = request;
   return [
     'restore',
@@ -135,6 +232,13 @@ export function restoreWorkflowId(request: Pick<RestoreRequest, 'source' | 'snap
     target.groupId,
     target.name,
   ].join('/');
+}
+
+/** The target of a restore whose id has the legacy form, or undefined. */
+export function legacyIdTarget(workflowId: string): { groupId: string; name: string } | undefined {
+  const parts = workflowId.split('/');
+  if (parts.length !== 8 || parts[0] !== 'restore' || parts[5] !== 'to') return undefined;
+  return { groupId: parts[6]!, name: parts[7]! };
 }
 
 /** One line for the Web UI list (≤ 200 bytes). */

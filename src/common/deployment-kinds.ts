@@ -37,6 +37,8 @@ export interface KindCapabilities {
   cancellableDeliveries: readonly RestoreDelivery[];
   /** Whether Atlas can deliver a snapshot as a download. */
   download: boolean;
+  /** The kinds a snapshot of this kind can be restored into (Atlas refuses the others). */
+  restoresInto: readonly DeploymentKind[];
   /** Set when Atlas has retired the kind's endpoints: the date, and what to use instead. */
   retired?: { date: string; use: string };
 }
@@ -49,6 +51,7 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     pointInTime: { windowSeconds: 72 * 3600 },
     cancellableDeliveries: [],
     download: true,
+    restoresInto: ['serverless'],
     retired: {
       date: '2026-01-22',
       use: 'serverless instances were migrated to Flex or dedicated clusters: use kind "flex", "cluster" or "auto"',
@@ -61,6 +64,7 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     pointInTime: { windowSeconds: null },
     cancellableDeliveries: ['download'],
     download: true,
+    restoresInto: ['cluster'],
   },
   flex: {
     label: 'Flex cluster',
@@ -68,6 +72,8 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     pointInTime: null,
     cancellableDeliveries: [],
     download: true,
+    // Atlas: "You can restore the snapshot to another flex cluster or dedicated cluster tier" (docs/atlas.md#flex-clusters).
+    restoresInto: ['flex', 'cluster'],
   },
 };
 

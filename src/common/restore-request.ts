@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import {
-  capabilitiesOf,
-  isDeploymentKind,
-  REQUESTED_KINDS,
-  type DeploymentKind,
-} from './deployment-kinds';
+import { capabilitiesOf, isDeploymentKind, REQUESTED_KINDS, type DeploymentKind } from './deployment-kinds';
 import { parseDuration } from './duration';
+import { validationSpecSchema } from './validation';
 
 /** Atlas ids (projects, snapshots, jobs) are 24-hex ObjectIds. */
 export const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character lower-case hex id');
@@ -15,7 +11,10 @@ export const deploymentNameSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/, 'must start with a letter or digit and contain only letters, digits and -');
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9-]*$/,
+    'must start with a letter or digit and contain only letters, digits and -',
+  );
 
 /** The oldest point in time Atlas accepts for `pointInTimeUTCSeconds` (2008-01-01). */
 export const MIN_POINT_IN_TIME_UTC_SECONDS = 1_199_145_600;
@@ -64,12 +63,28 @@ export const restoreRequestSchema = z
       .strictObject({
         initialInterval: durationSchema('1s', '1h').default('5s'),
         maxInterval: durationSchema('1s', '1h').default('60s'),
+        /**
+         * How long a wait may go unheard from before Temporal hands it to another worker: the bound on
+         * failover after a worker is killed (a graceful shutdown hands over at once). The waiting activity
+         * heartbeats once per 0.8 × this, and each heartbeat is a billable Action, so a longer bound is
+         * cheaper (docs/temporal.md#activity-heartbeats).
+         */
+        failoverAfter: durationSchema('20s', '1h').default('10m'),
       })
-      .default({ initialInterval: '5s', maxInterval: '60s' })
+      .default({ initialInterval: '5s', maxInterval: '60s', failoverAfter: '10m' })
       .refine((p) => parseDuration(p.initialInterval)! <= parseDuration(p.maxInterval)!, {
         message: 'initialInterval must not exceed maxInterval',
         path: ['initialInterval'],
       }),
+    /** Checks of the restored data, run once Atlas reports the job done (credentials: the worker's env). */
+    validate: validationSpecSchema.optional(),
+    /** Recovery objectives the result grades: time to restored (validated) data, age of the restored data. */
+    objectives: z
+      .strictObject({
+        rto: durationSchema('1m', '30d').optional(),
+        rpo: durationSchema('1m', '3650d').optional(),
+      })
+      .optional(),
   })
   .superRefine((request, ctx) => {
     // A kind named in the request is checked now; `auto` is checked the same way once resolved.
@@ -125,5 +140,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: stri
 
 export function parseRestoreRequest(input: unknown): ParseResult<RestoreRequest> {
   const parsed = restoreRequestSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, message: describeIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, message: describeIssues(parsed.error) };
 }

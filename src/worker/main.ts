@@ -81,9 +81,21 @@ async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> 
 export interface RestoreWorker {
   worker: Worker;
   connection: NativeConnection;
+  /**
+   * Starts a graceful shutdown: waiting activities hand their progress back at once (so another worker
+   * carries on within seconds), then the worker stops polling and drains.
+   */
+  shutdown(): void;
   /** Closes the connection if this module opened it. Call after `worker.run()` settles. */
   close(): Promise<void>;
 }
+
+/**
+ * The SDK sends at most one heartbeat per min(0.8 × heartbeat timeout, this). Its default of 60 s would
+ * cap the heartbeat interval whatever failover bound a restore asks for (`polling.failoverAfter`, up to
+ * 1 h), and every heartbeat is a billable Action; so the cap sits above the longest bound.
+ */
+export const MAX_HEARTBEAT_THROTTLE = '48m';
 
 export interface CreateRestoreWorkerOptions {
   /** Reuse a connection (the caller closes it). Default: connect with the config's Temporal settings. */
@@ -106,13 +118,18 @@ export async function createRestoreWorker(
       : workflowSource(config.workflowBundlePath, (message, meta) => logger.warn(message, meta));
   const ownConnection = options.connection === undefined;
   const connection = options.connection ?? (await connectTemporal(config));
+  const draining = new AbortController();
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...source,
-      activities: createActivities({ atlas: options.atlas ?? createAtlasApi(config) }),
+      activities: createActivities({
+        atlas: options.atlas ?? createAtlasApi(config),
+        draining: draining.signal,
+      }),
+      maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivityTaskExecutions,
       maxConcurrentWorkflowTaskExecutions: config.concurrency.maxConcurrentWorkflowTaskExecutions,
       ...(config.taskQueueActivitiesPerSecond !== undefined
@@ -123,7 +140,15 @@ export async function createRestoreWorker(
       shutdownForceTime: config.shutdownGraceMs + 15_000,
       ...own,
     });
-    return { worker, connection, close: async () => (ownConnection ? connection.close() : undefined) };
+    return {
+      worker,
+      connection,
+      shutdown: () => {
+        draining.abort();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      },
+      close: async () => (ownConnection ? connection.close() : undefined),
+    };
   } catch (error) {
     if (ownConnection) await connection.close();
     throw error;
@@ -144,14 +169,14 @@ export async function runWorker(config: WorkerConfig, options: RunWorkerOptions 
   installRuntime({ logLevel: config.logLevel, metricsPort: config.metricsPort });
   const logger = Runtime.instance().logger;
   logger.info('atlas-restore worker starting', { config: describeWorkerConfig(config) });
-  const { worker, close } = await createRestoreWorker(config);
+  const { worker, shutdown, close } = await createRestoreWorker(config);
   const signals = options.shutdownSignals ?? ['SIGINT', 'SIGTERM'];
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info('shutdown requested: no new tasks; in-flight activities get the grace time', {
       signal,
       graceMs: config.shutdownGraceMs,
     });
-    worker.shutdown();
+    shutdown();
   };
   for (const signal of signals) process.once(signal, onSignal);
   try {

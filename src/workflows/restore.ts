@@ -1,22 +1,32 @@
 /**
- * The `restoreSnapshot` workflow (issue 4): validate, make sure continuous backup is on, pick the snapshot,
- * submit the Atlas restore job exactly once, and watch it until it ends, the deadline passes or someone
- * cancels. Deterministic code only: Atlas is reached through activities, imported here as types.
+ * The `restoreSnapshot` workflow: check that source, snapshot and target exist and fit before anything
+ * changes, make sure continuous backup is on where the kind has it, submit the Atlas restore job exactly
+ * once, follow it until it ends, the deadline passes or someone cancels, then prove the restored data when
+ * the request asks for it. Deterministic code only: Atlas is reached through activities, imported as types.
+ *
+ * Frugal by design (docs/temporal.md#actions): the short Atlas calls are local activities (all of one
+ * workflow task cost one Action and a marker event each); the waits are long heartbeating activities that
+ * return only when the job shows something new, when a long window ends or when their worker shuts down;
+ * search attributes are upserted only for phases that last. Restores whose history began before this
+ * generation (no `restore-v2` marker) run `restore-v1.ts`.
  */
 import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ContinueAsNew,
   continueAsNew,
-  defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -30,14 +40,15 @@ import type {
   RestoreJobMatch,
   RestoreJobSpec,
   RestoreWaitProgress,
+  SnapshotView,
 } from '../activities';
-import { asRestoreJobView, type RestoreJobView } from '../common/atlas-views';
+import { asRestoreJobView, isoFromSeconds, type RestoreJobView } from '../common/atlas-views';
 import {
   ATLAS_API_ERROR_TYPE,
+  OUTCOME_MEMO,
   RestoreFailureType,
-  STATUS_QUERY_NAME,
   searchAttributes,
-  type AtlasErrorInfo,
+  type OutcomeMemo,
   type RestoreFailureDetails,
   type RestoreOutcomeName,
   type RestorePhase,
@@ -46,31 +57,30 @@ import {
 } from '../common/contract';
 import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
+import { statusQuery } from '../common/queries';
 import {
   capabilityIssues,
   parseRestoreRequest,
   type RestoreRequest,
   type RestoreRequestInput,
 } from '../common/restore-request';
+import { renderDetails } from '../common/restore-details';
+import { legacyRestore, type RestoreContinuation } from './restore-v1';
+import {
+  atlasErrorIn,
+  atlasReason,
+  describeSource,
+  fieldPrefix,
+  invalidRequest,
+  isoSeconds,
+  messageOf,
+  outcomeOf,
+} from './shared';
 
-export const statusQuery = defineQuery<RestoreStatus>(STATUS_QUERY_NAME);
+export { statusQuery, type RestoreContinuation };
 
-/**
- * What the next run needs when the restoring phase continues as new (history stays bounded however long
- * the restore runs). Only that phase continues: the earlier ones are short and bounded.
- */
-export interface RestoreContinuation {
-  /** The source's kind, resolved when the request said `auto` (absent from runs before `auto` existed). */
-  kind?: DeploymentKind;
-  startedAt: string;
-  submittedAt: string;
-  restoreJobId: string;
-  snapshotId?: string;
-  continuousBackup: { wasEnabled: boolean; changed: boolean };
-  /** Status polls made before the restoring phase (waiting for IDLE). */
-  earlierPolls: number;
-  progress: RestoreWaitProgress;
-}
+/** Marks runs of this generation; replays of older histories (no marker) take `legacyRestore`. */
+export const RESTORE_V2_PATCH = 'restore-v2';
 
 /**
  * Atlas' clock and Temporal's may disagree a little; a job whose id says it was created up to this long
@@ -84,82 +94,94 @@ const IDLE_WAIT_LIMIT_MS = 3 * 3_600_000;
 /** Without a sighting of UPDATING, IDLE after a change is believed only after this long (and two max intervals). */
 const MIN_IDLE_SETTLE_MS = 30_000;
 /**
- * Servers before 1.20 never suggest continuing as new; this bound keeps such runs well under the 10,240-event
- * warning. Newer servers suggest it at 4,096 events.
+ * How long one waiting activity polls before it reports anyway, when nothing changed. Each report costs an
+ * activity (one Action, six history events), so a long window keeps a quiet hour at ~3 events; the job's
+ * changes are reported as they happen regardless.
  */
+const WAIT_WINDOW_MS = 2 * 3_600_000;
+/** Servers before 1.20 never suggest continuing as new; this bound keeps such runs well under the warning. */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
 /**
- * Every activity is waited for when cancelled: a workflow that reports "cancelled" has really stopped
- * calling Atlas, and a POST in flight has landed or failed before the cleanup looks for its job. Set
- * explicitly: an unset cancellationType is sent as TRY_CANCEL (proto default 0), whatever the SDK's
- * documentation says.
+ * The short Atlas calls: local activities. A 429 waits its Retry-After (nextRetryDelay); other transient
+ * errors back off to a minute; eight attempts span about three minutes. Waited for when cancelled, so a
+ * call in flight has landed or failed before the cleanup reads Atlas.
  */
-const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
-
-/**
- * Thin Atlas calls take seconds. Transient failures are retried by Temporal: a 429 waits its Retry-After
- * (the activity sets nextRetryDelay), others back off to a minute; eight attempts span about three minutes.
- */
-const atlas = proxyActivities<RestoreActivities>({
-  cancellationType,
+const calls = proxyLocalActivities<RestoreActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /**
- * The POST is never retried blindly: a lost response may hide a created job. The workflow looks for that
- * job and decides whether to POST again.
+ * The POST is a regular activity with one attempt: its ActivityTaskScheduled event records, before the
+ * request leaves, that a job may exist, so a look after a crash adopts it instead of posting again (a
+ * local activity's marker would only be written after the call). Waited for when cancelled.
  */
 const { createRestoreJob } = proxyActivities<RestoreActivities>({
-  cancellationType,
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 1 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /**
- * The waits poll inside one activity and report every progress window (5 minutes by default). A killed
- * worker is noticed after 20 s without a heartbeat and the wait resumes on another worker from its last
- * heartbeat; the same heartbeats carry a cancellation to the activity within the SDK's throttle
- * (0.8 × 20 s). An attempt lasts a window, or one maximum interval (≤ 1 h) when that is longer.
+ * The waits: polling is read-only, so a cancelled restore does not wait for them (TRY_CANCEL: the run
+ * closes at once; the activity notices at its next heartbeat). The heartbeat timeout comes from the request
+ * (`polling.failoverAfter`): a killed worker's wait moves elsewhere after it.
  */
-const waits = proxyActivities<RestoreActivities>({
-  cancellationType,
-  startToCloseTimeout: '90m',
-  heartbeatTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+function waitsFor(request: RestoreRequest) {
+  return proxyActivities<RestoreActivities>({
+    startToCloseTimeout: WAIT_WINDOW_MS + 3_600_000,
+    heartbeatTimeout: parseDuration(request.polling.failoverAfter)!,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+  });
+}
 
 export async function restoreSnapshot(
   input: RestoreRequestInput,
   continuation?: RestoreContinuation,
 ): Promise<RestoreResult> {
+  const v2 = patched(RESTORE_V2_PATCH);
   const parsed = parseRestoreRequest(input);
   if (!parsed.ok) {
     // One upsert, in the task that fails: the list shows the restore as ended and why.
-    upsertSearchAttributes([
-      { key: searchAttributes.restorePhase, value: 'done' },
-      { key: searchAttributes.restoreOutcome, value: 'invalid_request' },
-    ]);
+    if (v2)
+      upsertSearchAttributes([
+        { key: searchAttributes.restorePhase, value: 'done' },
+        { key: searchAttributes.restoreOutcome, value: 'invalid_request' },
+      ]);
     throw invalidRequest(parsed.message);
   }
+  if (!v2) return legacyRestore(parsed.value, continuation);
   return new RestoreRun(parsed.value, continuation).run();
 }
+
+/** Phases that last long enough to be worth an upsert (one Action each); the others show in the status. */
+const LASTING_PHASES: ReadonlySet<RestorePhase> = new Set([
+  'waiting_for_idle',
+  'restoring',
+  'validating_data',
+]);
 
 class RestoreRun {
   /** Known from the start unless the request said `auto`; then once the source has been found. */
   private kind?: DeploymentKind;
+  private targetKind?: DeploymentKind;
   private readonly startedAt: string;
   private readonly deadlineAt: number;
   private readonly initialIntervalMs: number;
   private readonly maxIntervalMs: number;
+  private readonly waits: ReturnType<typeof waitsFor>;
   private readonly status: RestoreStatus;
   private continuousBackup = { wasEnabled: false, changed: false };
+  private source?: DeploymentState;
   private snapshotId?: string;
-  private submittedAt?: string;
+  /** Unix seconds of the moment the restored data is from (snapshot time or point in time). */
+  private restoredToSeconds?: number;
   private job?: RestoreJobView;
   private earlierPolls = 0;
-  /** How the restore ended, once it has. */
+  private deadlinePassed = false;
   private outcome?: RestoreOutcomeName;
 
   constructor(
@@ -172,14 +194,24 @@ class RestoreRun {
     this.deadlineAt = Date.parse(this.startedAt) + parseDuration(request.deadline)!;
     this.initialIntervalMs = parseDuration(request.polling.initialInterval)!;
     this.maxIntervalMs = parseDuration(request.polling.maxInterval)!;
-    this.status = { phase: 'validating', polls: 0, deadline: new Date(this.deadlineAt).toISOString() };
+    this.waits = waitsFor(request);
+    this.status = {
+      phase: 'validating',
+      polls: 0,
+      deadline: new Date(this.deadlineAt).toISOString(),
+      startedAt: this.startedAt,
+    };
     if (this.kind) this.status.kind = this.kind;
+    if ('pointInTimeUtcSeconds' in request.snapshot) this.restoredTo(request.snapshot.pointInTimeUtcSeconds);
     if (continuation) {
       this.continuousBackup = continuation.continuousBackup;
       this.snapshotId = continuation.snapshotId;
-      this.submittedAt = continuation.submittedAt;
+      this.status.snapshotId = continuation.snapshotId;
+      if (continuation.restoredToSeconds !== undefined) this.restoredTo(continuation.restoredToSeconds);
+      if (continuation.targetKind) this.targetKind = this.status.targetKind = continuation.targetKind;
+      this.status.submittedAt = continuation.submittedAt;
       this.earlierPolls = continuation.earlierPolls;
-      if (continuation.progress.lastJob) this.job = asRestoreJobView(continuation.progress.lastJob);
+      if (continuation.progress.lastJob) this.seen(asRestoreJobView(continuation.progress.lastJob));
       this.status.restoreJobId = continuation.restoreJobId;
       this.showPolls(continuation.progress);
     }
@@ -187,69 +219,173 @@ class RestoreRun {
   }
 
   /** The source as activities take it; only asked for once the kind is known. */
-  private get source(): DeploymentRef {
+  private get sourceRef(): DeploymentRef {
     const { groupId, name } = this.request.source;
     if (!this.kind) throw new Error('the source kind is not resolved yet');
     return { kind: this.kind, groupId, name };
   }
 
+  private get targetRef(): DeploymentRef {
+    const { groupId, name } = this.request.target;
+    if (!this.targetKind) throw new Error('the target kind is not known yet');
+    return { kind: this.targetKind, groupId, name };
+  }
+
   private get capabilities() {
-    return capabilitiesOf(this.source.kind);
+    return capabilitiesOf(this.sourceRef.kind);
   }
 
   async run(): Promise<RestoreResult> {
+    const remainingMs = this.deadlineAt - Date.now();
+    if (remainingMs <= 0) throw this.ended(this.deadlineExceeded());
+    const restore = new CancellationScope();
+    // The deadline timer is left running when the restore ends first (a closed run drops it, so a
+    // successful restore's timeline ends without a "Timer Canceled" row); when it fires, the restore's
+    // scope is cancelled and the run ends with its own outcome.
+    void CancellationScope.nonCancellable(() =>
+      sleep(remainingMs, {
+        summary: `deadline: ${this.request.deadline} after the start (${this.status.deadline})`,
+      }),
+    ).then(() => {
+      this.deadlinePassed = true;
+      restore.cancel();
+    });
     try {
-      const remainingMs = this.deadlineAt - Date.now();
-      if (remainingMs <= 0) throw this.deadlineExceeded();
-      // One timer per run bounds every step, including thin calls still retrying when the deadline comes.
-      return await CancellationScope.withTimeout(remainingMs, () => this.restore());
+      return await restore.run(() => this.restore());
     } catch (error) {
       if (error instanceof ContinueAsNew) throw error;
-      let failure: unknown;
-      if (!isCancellation(error)) failure = this.asRestoreFailure(error);
-      else if (CancellationScope.current().consideredCancelled)
-        failure = await CancellationScope.nonCancellable(() => this.cancelled());
-      else failure = this.deadlineExceeded();
-      if (failure instanceof ApplicationFailure) this.end(outcomeOf(failure));
-      throw failure;
+      if (isCancellation(error) && this.deadlinePassed) throw this.ended(this.deadlineExceeded());
+      if (isCancellation(error)) throw await CancellationScope.nonCancellable(() => this.cancelled());
+      throw this.ended(this.asRestoreFailure(error));
     }
   }
 
   private async restore(): Promise<RestoreResult> {
     if (!this.continuation) {
-      await this.prepareSource();
-      await this.selectSnapshot();
+      await this.preflight();
+      await this.ensureContinuousBackup();
       await this.submit();
     }
-    return this.watch();
+    await this.watch();
+    return this.finish();
   }
 
   /**
-   * Reads the source (finding its kind first for `auto`), checks a point in time against it, and turns
-   * continuous backup on where the kind has it and the request did not say no.
+   * Everything that can be checked before Atlas is changed: the source (its kind, for `auto`), the target
+   * (exists, of a kind the source restores into, of a fitting topology), the snapshot (exists and is
+   * completed, or the latest completed one) or the point in time. The reads run side by side.
    */
-  private async prepareSource(): Promise<void> {
+  private async preflight(): Promise<void> {
     this.enter('validating');
-    const source = this.kind
-      ? await atlas.getDeployment(this.source)
-      : await atlas.resolveDeployment({
-          groupId: this.request.source.groupId,
-          name: this.request.source.name,
-        });
-    if (!this.kind) this.resolved(source.kind);
-    this.continuousBackup.wasEnabled = source.continuousBackupEnabled;
-    if ('pointInTimeUtcSeconds' in this.request.snapshot) {
-      this.checkPointInTime(this.request.snapshot.pointInTimeUtcSeconds, source);
+    const { source } = this.request;
+    // Every read runs under Promise.all, so a failing one never leaves another's rejection unhandled.
+    let snapshot: SnapshotView | null | undefined;
+    let target: DeploymentState;
+    if (this.kind) {
+      [this.source, target, snapshot] = await Promise.all([
+        this.call('getDeployment', () =>
+          calls.getDeployment.executeWithOptions({ summary: `read source ${source.name}` }, [this.sourceRef]),
+        ),
+        this.readTarget(),
+        this.readSnapshot(),
+      ]);
+    } else {
+      this.source = await this.call('resolveDeployment', () =>
+        calls.resolveDeployment.executeWithOptions({ summary: `find the kind of source ${source.name}` }, [
+          { groupId: source.groupId, name: source.name },
+        ]),
+      );
+      this.resolved(this.source.kind);
+      [target, snapshot] = await Promise.all([this.readTarget(), this.readSnapshot()]);
     }
-    const wanted = this.request.ensureContinuousBackup ?? this.capabilities.continuousBackup !== null;
-    if (source.continuousBackupEnabled || !wanted) return;
+    this.checkTarget(target);
+    this.continuousBackup.wasEnabled = this.source.continuousBackupEnabled;
+    if ('pointInTimeUtcSeconds' in this.request.snapshot) {
+      this.checkPointInTime(this.request.snapshot.pointInTimeUtcSeconds, this.source);
+      return;
+    }
+    if (!snapshot) {
+      throw this.failure(
+        RestoreFailureType.RestoreFailed,
+        `${describeSource(this.sourceRef)} has no completed snapshot to restore`,
+      );
+    }
+    if (snapshot.status !== 'completed') {
+      throw invalidRequest(
+        `snapshot.snapshotId: snapshot ${snapshot.id} of ${describeSource(this.sourceRef)} is ${snapshot.status}; only completed snapshots can be restored`,
+      );
+    }
+    this.snapshotId = this.status.snapshotId = snapshot.id;
+    if (snapshot.createdAt) this.restoredTo(Math.floor(Date.parse(snapshot.createdAt) / 1000));
+  }
 
-    this.enter('enabling_backup');
-    const changedAt = Date.now();
-    const updated = await atlas.setContinuousBackup(this.source, true);
-    this.continuousBackup.changed = true;
-    this.enter('waiting_for_idle');
-    await this.waitForIdle(updated, changedAt);
+  /** The snapshot asked for, the latest completed one (null if none), or undefined for a point in time. */
+  private async readSnapshot(): Promise<SnapshotView | null | undefined> {
+    const selector = this.request.snapshot;
+    if ('snapshotId' in selector) {
+      return this.call('getSnapshot', () =>
+        calls.getSnapshot.executeWithOptions({ summary: `read snapshot ${selector.snapshotId}` }, [
+          this.sourceRef,
+          selector.snapshotId,
+        ]),
+      );
+    }
+    if ('latest' in selector) {
+      return this.call('findLatestCompletedSnapshot', () =>
+        calls.findLatestCompletedSnapshot.executeWithOptions(
+          { summary: `find the latest completed snapshot of ${this.request.source.name}` },
+          [this.sourceRef],
+        ),
+      );
+    }
+    return undefined;
+  }
+
+  /** The target, asked first as the kinds the source restores into; an Atlas refusal names the field. */
+  private async readTarget(): Promise<DeploymentState> {
+    const { groupId, name } = this.request.target;
+    try {
+      return await calls.resolveDeployment.executeWithOptions({ summary: `read target ${name}` }, [
+        { groupId, name },
+        this.capabilities.restoresInto,
+      ]);
+    } catch (error) {
+      const atlasError = atlasErrorIn(error);
+      if (!atlasError || atlasError.retryable) throw error;
+      const field = atlasError.errorCode === 'GROUP_NOT_FOUND' ? 'target.groupId' : 'target.name';
+      throw this.failure(
+        RestoreFailureType.RestoreFailed,
+        `${field}: ${atlasError.status === 404 ? `no deployment named ${name} in project ${groupId}: ` : ''}${atlasReason(error, 'resolveDeployment')}`,
+        error,
+      );
+    }
+  }
+
+  /** The target must be of a kind this source restores into and, where topology matters, fit it. */
+  private checkTarget(target: DeploymentState): void {
+    const capabilities = this.capabilities;
+    if (!capabilities.restoresInto.includes(target.kind)) {
+      const into = capabilities.restoresInto.map((kind) => `${capabilitiesOf(kind).label}s`).join(' or ');
+      throw invalidRequest(
+        `target.name: ${target.name} is a ${capabilitiesOf(target.kind).label}; a ${capabilities.label} snapshot restores only into ${into}`,
+      );
+    }
+    const from = this.source?.topology;
+    const into = target.topology;
+    if (from && into) {
+      if (from.sharded && (!into.sharded || into.shards !== from.shards)) {
+        throw invalidRequest(
+          `target.name: ${target.name} is ${into.sharded ? `a sharded cluster of ${into.shards} shards` : 'a replica set'}; a snapshot of a sharded cluster of ${from.shards} shards restores only into a sharded cluster with as many shards`,
+        );
+      }
+      if (!from.sharded && into.sharded && this.capabilities.continuousBackup === null) {
+        // Flex snapshots restore only into replica sets (docs/atlas.md#flex-clusters).
+        throw invalidRequest(
+          `target.name: ${target.name} is a sharded cluster; a ${capabilities.label} snapshot restores only into a replica set`,
+        );
+      }
+    }
+    this.targetKind = this.status.targetKind = target.kind;
   }
 
   /** An `auto` source turned out to be of this kind: record it, and hold the request to what the kind can do. */
@@ -262,7 +398,6 @@ class RestoreRun {
         `source.kind auto resolved ${this.request.source.name} to a ${capabilitiesOf(kind).label}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     }
-    this.syncSearchAttributes();
     this.publish();
   }
 
@@ -286,9 +421,27 @@ class RestoreRun {
     if (!source.continuousBackupEnabled) {
       // Enabling it now would not help: the point-in-time history starts when continuous backup is turned on.
       throw invalidRequest(
-        `${field}: a point-in-time restore needs continuous backup, which is off on ${describeSource(this.source)}; turning it on now cannot cover a moment in the past`,
+        `${field}: a point-in-time restore needs continuous backup, which is off on ${describeSource(this.sourceRef)}; turning it on now cannot cover a moment in the past`,
       );
     }
+  }
+
+  /** Turns continuous backup on where the kind has it and the request did not say no, and waits for IDLE. */
+  private async ensureContinuousBackup(): Promise<void> {
+    const wanted = this.request.ensureContinuousBackup ?? this.capabilities.continuousBackup !== null;
+    if (this.source!.continuousBackupEnabled || !wanted) return;
+    this.enter('enabling_backup');
+    const changedAt = Date.now();
+    const setting = this.capabilities.continuousBackup?.setting ?? 'continuous backup';
+    const updated = await this.call('setContinuousBackup', () =>
+      calls.setContinuousBackup.executeWithOptions(
+        { summary: `turn on ${setting} on ${this.request.source.name}` },
+        [this.sourceRef, true],
+      ),
+    );
+    this.continuousBackup.changed = true;
+    this.enter('waiting_for_idle');
+    await this.waitForIdle(updated, changedAt);
   }
 
   private async waitForIdle(updated: DeploymentState, changedAt: number): Promise<void> {
@@ -296,18 +449,24 @@ class RestoreRun {
     // The PATCH answer says UPDATING whatever a GET right after shows, so only a polled state counts.
     let progress: IdleWaitProgress = { ...this.freshProgress(), sawNonIdle: false, last: updated };
     for (;;) {
-      const result = await waits.waitForDeploymentIdle({
-        deployment: this.source,
-        expectContinuousBackup: true,
-        changedAt,
-        settleMs: Math.max(MIN_IDLE_SETTLE_MS, 2 * this.maxIntervalMs),
-        schedule: {
-          initialIntervalMs: this.initialIntervalMs,
-          maxIntervalMs: this.maxIntervalMs,
-          deadlineAt: limitAt,
-        },
-        progress,
-      });
+      const result = await this.waits.waitForDeploymentIdle.executeWithOptions(
+        { summary: `wait until ${this.request.source.name} is IDLE with continuous backup on` },
+        [
+          {
+            deployment: this.sourceRef,
+            expectContinuousBackup: true,
+            changedAt,
+            settleMs: Math.max(MIN_IDLE_SETTLE_MS, 2 * this.maxIntervalMs),
+            schedule: {
+              initialIntervalMs: this.initialIntervalMs,
+              maxIntervalMs: this.maxIntervalMs,
+              deadlineAt: limitAt,
+            },
+            progress,
+            windowMs: WAIT_WINDOW_MS,
+          },
+        ],
+      );
       progress = result.progress;
       this.showPolls(progress);
       switch (result.outcome) {
@@ -317,42 +476,21 @@ class RestoreRun {
         case 'not_applied':
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `continuous backup did not take effect on ${describeSource(this.source)}: it is ${result.deployment.stateName} with ${this.capabilities.continuousBackup?.setting ?? 'continuous backup'} still off (serverless instances that Atlas moved onto Flex ignore the setting)`,
+            `continuous backup did not take effect on ${describeSource(this.sourceRef)}: it is ${result.deployment.stateName} with ${this.capabilities.continuousBackup?.setting ?? 'continuous backup'} still off (serverless instances that Atlas moved onto Flex ignore the setting)`,
           );
         case 'deadline':
-          if (limitAt === this.deadlineAt) throw this.deadlineExceeded();
+          if (limitAt === this.deadlineAt) {
+            this.deadlinePassed = true;
+            throw this.deadlineExceeded();
+          }
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `${describeSource(this.source)} was still ${progress.last?.stateName ?? 'busy'} ${formatDuration(IDLE_WAIT_LIMIT_MS)} after continuous backup was turned on`,
+            `${describeSource(this.sourceRef)} was still ${progress.last?.stateName ?? 'busy'} ${formatDuration(IDLE_WAIT_LIMIT_MS)} after continuous backup was turned on`,
           );
         case 'window':
           this.publish();
       }
     }
-  }
-
-  private async selectSnapshot(): Promise<void> {
-    const selector = this.request.snapshot;
-    if ('pointInTimeUtcSeconds' in selector) return;
-    this.enter('selecting_snapshot');
-    if ('snapshotId' in selector) {
-      const snapshot = await atlas.getSnapshot(this.source, selector.snapshotId);
-      if (snapshot.status !== 'completed') {
-        throw invalidRequest(
-          `snapshot.snapshotId: snapshot ${snapshot.id} of ${describeSource(this.source)} is ${snapshot.status}; only completed snapshots can be restored`,
-        );
-      }
-      this.snapshotId = snapshot.id;
-      return;
-    }
-    const latest = await atlas.findLatestCompletedSnapshot(this.source);
-    if (!latest) {
-      throw this.failure(
-        RestoreFailureType.RestoreFailed,
-        `${describeSource(this.source)} has no completed snapshot to restore`,
-      );
-    }
-    this.snapshotId = latest.id;
   }
 
   /**
@@ -366,12 +504,22 @@ class RestoreRun {
     const spec: RestoreJobSpec = { delivery: match.delivery, target: match.target };
     if (match.snapshotId !== undefined) spec.snapshotId = match.snapshotId;
     if (match.pointInTimeUtcSeconds !== undefined) spec.pointInTimeUtcSeconds = match.pointInTimeUtcSeconds;
+    const into = `${this.request.target.name}${this.request.target.groupId !== this.request.source.groupId ? ` (project ${this.request.target.groupId})` : ''}`;
 
     for (let attempt = 1; ; attempt++) {
-      const existing = await atlas.findRestoreJob(this.source, { ...match, inProgressOnly: attempt === 1 });
+      const existing = await this.call('findRestoreJob', () =>
+        calls.findRestoreJob.executeWithOptions(
+          { summary: `look for a restore job into ${into} this restore already created` },
+          [this.sourceRef, { ...match, inProgressOnly: attempt === 1 }],
+        ),
+      );
       if (existing) return this.submitted(existing, 'adopted');
       try {
-        return this.submitted(await createRestoreJob(this.source, spec), 'created');
+        const created = await createRestoreJob.executeWithOptions(
+          { summary: `submit the restore job into ${into} (attempt ${attempt})` },
+          [this.sourceRef, spec],
+        );
+        return this.submitted(created, 'created');
       } catch (error) {
         if (isCancellation(error)) throw error;
         const atlasError = atlasErrorIn(error);
@@ -379,28 +527,30 @@ class RestoreRun {
           // Atlas runs one restore into a target at a time; ours was not created (409 proves it).
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `target.name: another restore into ${this.request.target.name} is running in Atlas, which refused this one (409${atlasError.errorCode ? ` ${atlasError.errorCode}` : ''}${atlasError.detail ? `: ${atlasError.detail}` : ''}); start again once it has ended`,
+            `target.name: another restore into ${this.request.target.name} is running in Atlas, which refused this one; start again once it has ended (409${atlasError.errorCode ? ` ${atlasError.errorCode}` : ''}${atlasError.detail ? `: ${atlasError.detail}` : ''})`,
             error,
           );
         }
         if (atlasError && !atlasError.retryable) {
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `${fieldPrefix('createRestoreJob', atlasError)}Atlas rejected the restore job: ${messageOf(error)}`,
+            `${fieldPrefix('createRestoreJob', atlasError)}Atlas refused the restore job: ${atlasReason(error)}`,
             error,
           );
         }
         if (attempt >= SUBMIT_ATTEMPTS) {
           throw this.failure(
             RestoreFailureType.RestoreFailed,
-            `could not submit the restore job in ${attempt} attempts: ${messageOf(error)}`,
+            `could not submit the restore job in ${attempt} attempts (${messageOf(error)})`,
             error,
           );
         }
         this.status.lastError = messageOf(error);
         this.publish();
         const backoffMs = Math.min(this.maxIntervalMs, this.initialIntervalMs * 2 ** (attempt - 1));
-        await sleep(Math.max(backoffMs, atlasError?.retryAfterMs ?? 0));
+        await sleep(Math.max(backoffMs, atlasError?.retryAfterMs ?? 0), {
+          summary: `back off before submitting again (attempt ${attempt} failed)`,
+        });
       }
     }
   }
@@ -419,40 +569,59 @@ class RestoreRun {
 
   private submitted(job: RestoreJobView, how: 'created' | 'adopted'): void {
     log.info(`restore job ${how}`, { restoreJobId: job.id });
-    this.job = asRestoreJobView(job);
-    this.submittedAt = new Date(Date.now()).toISOString();
+    this.seen(asRestoreJobView(job));
+    this.status.submittedAt = new Date(Date.now()).toISOString();
     this.status.restoreJobId = job.id;
     this.status.lastError = undefined;
   }
 
-  private async watch(): Promise<RestoreResult> {
+  private async watch(): Promise<void> {
     this.enter('restoring');
     const restoreJobId = this.status.restoreJobId!;
-    let progress: RestoreWaitProgress = this.continuation?.progress ?? this.freshProgress();
+    // The job as last seen goes along, so the activity reports the first change it sees.
+    let progress: RestoreWaitProgress = this.continuation?.progress ?? {
+      ...this.freshProgress(),
+      ...(this.job ? { lastJob: this.job } : {}),
+    };
     for (;;) {
-      const result = await waits.waitForRestoreJob({
-        deployment: this.source,
-        restoreJobId,
-        schedule: {
-          initialIntervalMs: this.initialIntervalMs,
-          maxIntervalMs: this.maxIntervalMs,
-          deadlineAt: this.deadlineAt,
-        },
-        progress,
-      });
+      const result = await this.waits.waitForRestoreJob.executeWithOptions(
+        { summary: `follow restore job ${restoreJobId} until it ends` },
+        [
+          {
+            deployment: this.sourceRef,
+            restoreJobId,
+            schedule: {
+              initialIntervalMs: this.initialIntervalMs,
+              maxIntervalMs: this.maxIntervalMs,
+              deadlineAt: this.deadlineAt,
+            },
+            progress,
+            windowMs: WAIT_WINDOW_MS,
+            returnOnChange: true,
+          },
+        ],
+      );
       progress = result.progress;
-      if (progress.lastJob) this.job = asRestoreJobView(progress.lastJob);
+      if (progress.lastJob) this.seen(asRestoreJobView(progress.lastJob));
       this.showPolls(progress);
       switch (result.outcome) {
         case 'terminal':
-          return this.finish(result.state);
+          this.checkTerminal(result.state);
+          // Seen by this workflow's clock, within one poll of the moment: Atlas' own finishedAt may run on
+          // another clock (the simulator's is scaled), and RTO is measured on ours.
+          this.status.atlasFinishedAt = new Date(Date.now()).toISOString();
+          return;
         case 'expires_at_passed':
           throw this.failure(
             RestoreFailureType.RestoreExpired,
             `restore job ${restoreJobId} passed its expiresAt (${String(result.job.expiresAt)}) without finishing`,
           );
         case 'deadline':
+          this.deadlinePassed = true;
           throw this.deadlineExceeded();
+        case 'changed':
+          this.publish();
+          break;
         case 'window':
           this.publish();
           await this.continueAsNewIfLong(progress);
@@ -460,12 +629,12 @@ class RestoreRun {
     }
   }
 
-  private finish(state: RestoreStatus['jobState']): RestoreResult {
+  private checkTerminal(state: RestoreStatus['jobState']): void {
     const jobId = this.status.restoreJobId!;
     switch (state) {
       case 'finished':
       case 'download_ready':
-        break;
+        return;
       case 'failed':
         throw this.failure(RestoreFailureType.RestoreFailed, `Atlas reports restore job ${jobId} failed`);
       case 'expired':
@@ -477,23 +646,33 @@ class RestoreRun {
           `Atlas reports restore job ${jobId} was cancelled (not by this workflow)`,
         );
     }
+  }
+
+  private finish(): RestoreResult {
     this.end('finished');
+    const timings: RestoreResult['timings'] = {
+      startedAt: this.startedAt,
+      submittedAt: this.status.submittedAt!,
+      finishedAt: this.status.endedAt!,
+    };
+    if (this.status.atlasFinishedAt) timings.atlasFinishedAt = this.status.atlasFinishedAt;
+    if (this.status.validatedAt) timings.validatedAt = this.status.validatedAt;
     const result: RestoreResult = {
       outcome: 'finished',
-      kind: this.source.kind,
-      restoreJobId: jobId,
-      restoreJob: this.job ?? asRestoreJobView({ id: jobId }),
+      kind: this.sourceRef.kind,
+      restoreJobId: this.status.restoreJobId!,
+      restoreJob: this.job ?? asRestoreJobView({ id: this.status.restoreJobId! }),
       continuousBackup: this.continuousBackup,
-      timings: {
-        startedAt: this.startedAt,
-        submittedAt: this.submittedAt!,
-        finishedAt: new Date(Date.now()).toISOString(),
-      },
+      timings,
       polls: this.status.polls,
     };
+    if (this.targetKind) result.targetKind = this.targetKind;
     if (this.snapshotId !== undefined) result.snapshotId = this.snapshotId;
     if ('pointInTimeUtcSeconds' in this.request.snapshot)
       result.pointInTimeUtcSeconds = this.request.snapshot.pointInTimeUtcSeconds;
+    if (this.status.rto) result.rto = this.status.rto;
+    if (this.status.rpo) result.rpo = this.status.rpo;
+    if (this.status.validation) result.validation = this.status.validation;
     return result;
   }
 
@@ -501,55 +680,69 @@ class RestoreRun {
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength < CONTINUE_AS_NEW_AFTER_EVENTS) return;
     const next: RestoreContinuation = {
-      kind: this.source.kind,
+      kind: this.sourceRef.kind,
       startedAt: this.startedAt,
-      submittedAt: this.submittedAt!,
+      submittedAt: this.status.submittedAt!,
       restoreJobId: this.status.restoreJobId!,
       continuousBackup: this.continuousBackup,
       earlierPolls: this.earlierPolls,
       progress,
     };
     if (this.snapshotId !== undefined) next.snapshotId = this.snapshotId;
+    if (this.targetKind) next.targetKind = this.targetKind;
+    if (this.restoredToSeconds !== undefined) next.restoredToSeconds = this.restoredToSeconds;
     log.info('continuing as new', { historyLength: info.historyLength, polls: this.status.polls });
     // Search attributes and memo carry over to the new run when none are given.
     await continueAsNew<typeof restoreSnapshot>(this.request, next);
   }
 
   /**
-   * The workflow was cancelled (its polling already stopped): cancel in Atlas what Atlas can cancel, and
-   * say plainly what still runs there.
+   * The workflow was cancelled (its waits were abandoned, its calls in flight have settled): cancel in Atlas
+   * what Atlas can cancel, say plainly what still runs there, and close the run as Canceled with that
+   * sentence in the memo and the status.
    */
-  private async cancelled(): Promise<ApplicationFailure> {
-    const cancelled = (message: string, cause?: unknown) =>
-      this.failure(
-        RestoreFailureType.RestoreCancelled,
-        `${message}${this.continuousBackup.changed ? ' Continuous backup stays on.' : ''}`,
-        cause,
-      );
+  private async cancelled(): Promise<CancelledFailure> {
+    const message = await this.cancelInAtlas();
+    const text = `${message}${this.continuousBackup.changed ? ' Continuous backup stays on.' : ''}`;
+    this.status.reason = text;
+    this.end('cancelled');
+    const memo: OutcomeMemo = { outcome: 'cancelled', message: text };
+    if (this.status.restoreJobId) memo.restoreJobId = this.status.restoreJobId;
+    upsertMemo({ [OUTCOME_MEMO]: memo });
+    return new CancelledFailure(text);
+  }
+
+  private async cancelInAtlas(): Promise<string> {
     let job = this.job;
     if (!job && this.status.phase === 'submitting') {
       // A POST may have gone through just before the cancellation; name its job rather than lose it.
-      const found = await atlas.findRestoreJob(this.source, this.jobMatch()).catch(() => null);
+      const found = await calls.findRestoreJob
+        .executeWithOptions({ summary: 'look for a restore job submitted just before the cancel' }, [
+          this.sourceRef,
+          this.jobMatch(),
+        ])
+        .catch(() => null);
       if (found) job = asRestoreJobView(found);
     }
-    if (!job)
-      return cancelled('restore cancelled before a restore job was submitted; nothing runs in Atlas.');
-    this.job = job;
+    if (!job) return 'restore cancelled before a restore job was submitted; nothing runs in Atlas.';
+    this.seen(job);
     this.status.restoreJobId = job.id;
+    if (this.status.phase === 'validating_data')
+      return `restore cancelled during validation; Atlas had finished restore job ${job.id}, and the target holds its data.`;
     if (this.capabilities.cancellableDeliveries.includes(job.delivery)) {
       try {
-        await atlas.cancelRestoreJob(this.source, job.id);
-        return cancelled(`restore cancelled; Atlas download job ${job.id} was cancelled too.`);
-      } catch (error) {
-        return cancelled(
-          `restore cancelled, but Atlas did not cancel download job ${job.id} (${messageOf(error)}); it continues in Atlas.`,
-          error,
+        await this.call('cancelRestoreJob', () =>
+          calls.cancelRestoreJob.executeWithOptions({ summary: `cancel Atlas job ${job.id}` }, [
+            this.sourceRef,
+            job.id,
+          ]),
         );
+        return `restore cancelled; Atlas ${job.delivery} job ${job.id} was cancelled too.`;
+      } catch (error) {
+        return `restore cancelled, but Atlas did not cancel ${job.delivery} job ${job.id}, which continues in Atlas (${messageOf(error)}).`;
       }
     }
-    return cancelled(
-      `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${this.capabilities.label} ${job.delivery} restore jobs cannot be cancelled through the Atlas API.`,
-    );
+    return `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${this.request.target.name}: ${this.capabilities.label} ${job.delivery} restore jobs cannot be cancelled through the Atlas API.`;
   }
 
   private deadlineExceeded(): ApplicationFailure {
@@ -562,13 +755,31 @@ class RestoreRun {
     );
   }
 
+  /**
+   * Runs one local activity. Its failure arrives without the ActivityFailure a regular activity's has, so
+   * the call's name is added here, naming the request field an Atlas refusal is about.
+   */
+  private async call<T>(activityType: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isCancellation(error) || !(error instanceof ApplicationFailure)) throw error;
+      if (error.type !== ATLAS_API_ERROR_TYPE) throw error;
+      throw this.failure(
+        RestoreFailureType.RestoreFailed,
+        `${fieldPrefix(activityType, atlasErrorIn(error))}${atlasReason(error, activityType)}`,
+        error,
+      );
+    }
+  }
+
   /** Any failure that is not already one of ours: an Atlas call that failed for good, or ran out of retries. */
   private asRestoreFailure(error: unknown): unknown {
     if (error instanceof ApplicationFailure) return error;
     if (error instanceof ActivityFailure) {
       return this.failure(
         RestoreFailureType.RestoreFailed,
-        `${fieldPrefix(error.activityType, atlasErrorIn(error))}${error.activityType} failed: ${messageOf(error)}`,
+        `${fieldPrefix(error.activityType, atlasErrorIn(error))}${atlasReason(error, error.activityType)}`,
         error,
       );
     }
@@ -581,6 +792,7 @@ class RestoreRun {
     if (this.job) details.lastJob = this.job;
     const atlasError = atlasErrorIn(cause);
     if (atlasError) details.atlasError = atlasError;
+    if (this.status.validation) details.validation = this.status.validation;
     return ApplicationFailure.create({
       type,
       message,
@@ -590,11 +802,62 @@ class RestoreRun {
     });
   }
 
+  /** Records how a failing run ended (search attributes, status, details) and hands the failure back. */
+  private ended(failure: unknown): unknown {
+    if (failure instanceof ApplicationFailure) {
+      this.status.reason = failure.message;
+      this.end(outcomeOf(failure));
+    }
+    return failure;
+  }
+
   /** Marks the run over for the Web UI and visibility queries, however it ended, in one upsert. */
   private end(outcome: RestoreOutcomeName): void {
-    this.outcome = outcome;
-    this.status.outcome = outcome;
-    if (this.status.phase !== 'done') this.enter('done');
+    this.outcome = this.status.outcome = outcome;
+    this.status.endedAt = new Date(Date.now()).toISOString();
+    this.grade();
+    this.enter('done');
+  }
+
+  /** RTO and RPO as far as they are known, against the request's objectives. */
+  private grade(): void {
+    const started = Date.parse(this.startedAt);
+    const objectives = this.request.objectives;
+    if (this.status.atlasFinishedAt) {
+      const rto: NonNullable<RestoreStatus['rto']> = {
+        toAtlasDoneSeconds: Math.round((Date.parse(this.status.atlasFinishedAt) - started) / 1000),
+      };
+      if (this.status.validatedAt)
+        rto.toValidatedSeconds = Math.round((Date.parse(this.status.validatedAt) - started) / 1000);
+      if (objectives?.rto) {
+        rto.objectiveSeconds = parseDuration(objectives.rto)! / 1000;
+        const reached = this.request.validate ? rto.toValidatedSeconds : rto.toAtlasDoneSeconds;
+        rto.met = reached !== undefined && reached <= rto.objectiveSeconds;
+      }
+      this.status.rto = rto;
+    }
+    if (this.restoredToSeconds !== undefined) {
+      const rpo: NonNullable<RestoreStatus['rpo']> = {
+        restoredTo: isoFromSeconds(this.restoredToSeconds),
+        seconds: Math.max(0, Math.round(started / 1000) - this.restoredToSeconds),
+      };
+      if (objectives?.rpo) {
+        rpo.objectiveSeconds = parseDuration(objectives.rpo)! / 1000;
+        rpo.met = rpo.seconds <= rpo.objectiveSeconds;
+      }
+      this.status.rpo = rpo;
+    }
+  }
+
+  private restoredTo(seconds: number): void {
+    this.restoredToSeconds = seconds;
+    this.status.restoredTo = isoFromSeconds(seconds);
+  }
+
+  private seen(job: RestoreJobView): void {
+    this.job = job;
+    this.status.jobState = job.state;
+    if (job.atlasStatus) this.status.atlasStatus = job.atlasStatus;
   }
 
   private freshProgress(): PollProgress {
@@ -611,7 +874,7 @@ class RestoreRun {
   private enter(phase: RestorePhase): void {
     if (this.status.phase !== phase) log.info('restore phase', { phase });
     this.status.phase = phase;
-    this.syncSearchAttributes();
+    if (LASTING_PHASES.has(phase) || phase === 'done') this.syncSearchAttributes();
     this.publish();
   }
 
@@ -624,6 +887,7 @@ class RestoreRun {
       { key: searchAttributes.groupId, value: this.request.source.groupId },
       { key: searchAttributes.instanceName, value: this.request.source.name },
       { key: searchAttributes.targetCluster, value: this.request.target.name },
+      { key: searchAttributes.targetGroupId, value: this.request.target.groupId },
     ];
     // The resolved kind replaces `auto` once known, in the same upsert as whatever else changed.
     if (this.kind) wanted.push({ key: searchAttributes.deploymentKind, value: this.kind });
@@ -638,110 +902,14 @@ class RestoreRun {
 
   /** The Web UI's "Current details" panel (served by a built-in query; costs no Action). */
   private publish(): void {
-    const s = this.status;
-    const selector = this.request.snapshot;
-    const what =
-      'snapshotId' in selector
-        ? `snapshot \`${selector.snapshotId}\``
-        : 'pointInTimeUtcSeconds' in selector
-          ? `point in time ${isoSeconds(selector.pointInTimeUtcSeconds)}`
-          : `latest snapshot${this.snapshotId ? ` (\`${this.snapshotId}\`)` : ''}`;
-    const rows: [string, string][] = [
-      ['Phase', `**${s.phase}**`],
-      [
-        'Source',
-        `${this.kind ? describeSource(this.source) : `${this.request.source.name} (kind not resolved yet)`} (project \`${this.request.source.groupId}\`)`,
-      ],
-      ['Target', `\`${this.request.target.name}\` (project \`${this.request.target.groupId}\`)`],
-      ['Restoring', what],
-    ];
-    if (s.restoreJobId) {
-      const atlasWord = this.job?.atlasStatus ? `, Atlas says ${this.job.atlasStatus}` : '';
-      rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` (${s.jobState}${atlasWord})` : ''}`]);
-    }
-    rows.push(['Polls', `${s.polls}${s.lastPolledAt ? `, last at ${s.lastPolledAt}` : ''}`]);
-    if (s.lastError) rows.push(['Last error', s.lastError.replace(/\|/g, '\\|')]);
-    rows.push(['Deadline', s.deadline]);
-    setCurrentDetails(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
+    setCurrentDetails(
+      renderDetails({
+        request: this.request,
+        status: this.status,
+        ...(this.kind ? { kind: this.kind } : {}),
+        ...(this.job ? { job: this.job } : {}),
+        continuousBackupChanged: this.continuousBackup.changed,
+      }),
+    );
   }
-}
-
-/**
- * The outcome a failure stands for. A restore job Atlas ran and failed is `failed`; an Atlas call refused
- * for good (or out of retries) is `error`, as the client reads it.
- */
-function outcomeOf(failure: ApplicationFailure): RestoreOutcomeName {
-  switch (failure.type) {
-    case RestoreFailureType.InvalidRestoreRequest:
-      return 'invalid_request';
-    case RestoreFailureType.RestoreExpired:
-      return 'expired';
-    case RestoreFailureType.RestoreCancelled:
-      return 'cancelled';
-    case RestoreFailureType.RestoreDeadlineExceeded:
-      return 'deadline_exceeded';
-    case RestoreFailureType.RestoreFailed:
-      return failure.cause instanceof ActivityFailure || atlasErrorIn(failure) ? 'error' : 'failed';
-    default:
-      return 'error';
-  }
-}
-
-function invalidRequest(message: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: RestoreFailureType.InvalidRestoreRequest,
-    message: `invalid restore request: ${message}`,
-    nonRetryable: true,
-  });
-}
-
-/**
- * The request field an Atlas rejection is about, as `field: `, so a well-formed request that is wrong
- * about Atlas (no such project, instance or snapshot, the wrong kind) is reported like a schema error.
- */
-function fieldPrefix(activityType: string, atlasError: AtlasErrorInfo | undefined): string {
-  if (!atlasError || atlasError.retryable) return '';
-  const { status, errorCode = '' } = atlasError;
-  let field: string | undefined;
-  if (
-    activityType === 'getDeployment' ||
-    activityType === 'resolveDeployment' ||
-    activityType === 'setContinuousBackup'
-  ) {
-    if (errorCode === 'GROUP_NOT_FOUND') field = 'source.groupId';
-    else if (errorCode.startsWith('CANNOT_USE_')) field = 'source.kind';
-    else if (status === 404) field = 'source.name';
-  } else if (activityType === 'getSnapshot' && status === 404) {
-    field = 'snapshot.snapshotId';
-  } else if (activityType === 'createRestoreJob' && status === 404) {
-    // The source was read just before, so a 404 now is about the target.
-    field = errorCode === 'GROUP_NOT_FOUND' ? 'target.groupId' : 'target.name';
-  }
-  return field ? `${field}: ` : '';
-}
-
-/** The Atlas error an activity failed with, as its activity put it in the failure details. */
-function atlasErrorIn(error: unknown): AtlasErrorInfo | undefined {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e instanceof ApplicationFailure && e.type === ATLAS_API_ERROR_TYPE) {
-      const [info] = e.details ?? [];
-      return info !== null && typeof info === 'object' ? (info as AtlasErrorInfo) : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The most telling message of a failure chain: the innermost cause says what Atlas answered. */
-function messageOf(error: unknown): string {
-  let message = error instanceof Error ? error.message : String(error);
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e.message) message = e.message;
-  return message;
-}
-
-function describeSource(source: DeploymentRef): string {
-  return `${capabilitiesOf(source.kind).label} ${source.name}`;
-}
-
-function isoSeconds(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -7,6 +7,8 @@ import {
   assertNoSecrets,
   clusterRequest,
   countEvents,
+  countOwnUpserts,
+  eventTypes,
   currentDetails,
   expectSuccess,
   recordHistory,
@@ -80,14 +82,19 @@ describe('restores that finish', () => {
     assert.equal(sa.get(searchAttributes.deploymentKind), 'serverless');
     assert.equal(sa.get(searchAttributes.instanceName), kit.sim.ids.serverlessSource);
     const details = await currentDetails(handle);
-    assert.match(details, /\| Phase \| \*\*done\*\* \|/);
+    assert.match(details, /\| Outcome \| \*\*finished\*\* \|/);
+    assert.match(details, /\| RTO \| Atlas done in \d/);
     assert.ok(details.includes(result.restoreJobId));
 
     const history = await handle.fetchHistory();
-    // Six phase changes are upserted (the start already carried `validating` and the static attributes).
-    assert.equal(countEvents(history, 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), 6);
+    // Only phases that last are upserted: waiting for IDLE, restoring, done (the start carried the rest).
+    assert.equal(countOwnUpserts(history), 3);
+    // Enable backup, wait for IDLE, latest snapshot, one job: at most 40 events (the first generation had 56).
+    const events = eventTypes(history);
+    assert.ok(events.length <= 40, `${events.length} events: ${events.join(' ')}`);
+    assert.equal(countEvents(history, 'TIMER_CANCELED'), 0, 'the deadline timer is not cancelled on success');
     assertNoSecrets(history, kit.sim.credentials);
-    await recordHistory('serverless-latest-enable-backup', handle);
+    await recordHistory('v2/serverless-latest-enable-backup', handle);
   });
 
   it('restores a given snapshot of a dedicated cluster, turning pitEnabled on', async () => {
@@ -140,9 +147,9 @@ describe('restores that finish', () => {
       'no snapshot lookup for a point in time',
     );
     const history = await handle.fetchHistory();
-    // Neither enabling_backup, waiting_for_idle nor selecting_snapshot: submitting, restoring, done.
-    assert.equal(countEvents(history, 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), 3);
-    await recordHistory('serverless-point-in-time', handle);
+    // Nothing to turn on: only restoring and done are upserted.
+    assert.equal(countOwnUpserts(history), 2);
+    await recordHistory('v2/serverless-point-in-time', handle);
   });
 
   it('restores a dedicated cluster point in time with pitEnabled already on', async () => {

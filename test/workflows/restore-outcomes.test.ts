@@ -54,7 +54,7 @@ describe('restores that end in a terminal Atlas state', () => {
       assert.equal(status.phase, 'done');
       assert.equal(status.jobState, c.outcome);
       assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
-      if (c.outcome === 'failed') await recordHistory('cluster-job-failed', handle);
+      if (c.outcome === 'failed') await recordHistory('v2/cluster-job-failed', handle);
     });
   }
 
@@ -71,7 +71,12 @@ describe('restores that end in a terminal Atlas state', () => {
     assert.equal(atlasError.status, 404);
     assert.ok(atlasError.errorCode, 'errorCode surfaced');
     assert.ok(atlasError.detail, 'detail surfaced');
-    assert.ok(failure.message.startsWith('snapshot.snapshotId: getSnapshot failed: '), failure.message);
+    // The plain reason first (Atlas' detail), then the codes and the call.
+    assert.ok(
+      failure.message.startsWith(`snapshot.snapshotId: ${atlasError.detail!.replace(/\.$/, '')} (`),
+      failure.message,
+    );
+    assert.match(failure.message, /\(Atlas 404 \S+ on GET \S+; getSnapshot\)$/);
     assert.ok(
       failure.message.includes('404') && failure.message.includes(atlasError.errorCode!),
       failure.message,

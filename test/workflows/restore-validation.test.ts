@@ -137,10 +137,13 @@ describe('bad restore requests', () => {
           'WORKFLOW_TASK_SCHEDULED',
           'WORKFLOW_TASK_STARTED',
           'WORKFLOW_TASK_COMPLETED',
+          'MARKER_RECORDED',
+          'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
           'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
           'WORKFLOW_EXECUTION_FAILED',
         ],
-        'one task: the outcome recorded, nothing scheduled',
+        // The marker and the first upsert are the SDK's record of the `restore-v2` patch (free of Actions).
+        'one task: the patch, the outcome recorded, nothing scheduled',
       );
       for (const handle of handles) {
         const sa = (await handle.describe()).typedSearchAttributes;
@@ -172,8 +175,8 @@ describe('requests that the source cannot serve', () => {
     const log = kit.requests();
     assert.deepEqual(
       log.filter((e) => e.authenticated).map((e) => e.route),
-      ['getServerless'],
-      'only the source was read: no PATCH, no restore job',
+      ['getServerless', 'getServerless'],
+      'only the source and the target were read: no PATCH, no restore job',
     );
     return failure.message;
   }

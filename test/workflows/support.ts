@@ -14,15 +14,17 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { createAtlasClient, type AtlasApiVersion, type AtlasClient } from '../../src/atlas/client';
 import { createBackupApi } from '../../src/atlas/backup-api';
 import { restoreSearchAttributes } from '../../src/client';
 import {
+  OUTCOME_MEMO,
   restoreSummary,
   restoreWorkflowId,
+  type OutcomeMemo,
   type RestoreFailureDetails,
   type RestoreResult,
 } from '../../src/common/contract';
@@ -201,6 +203,27 @@ export async function expectFailure(handle: WorkflowHandle): Promise<RestoreFail
   };
 }
 
+/**
+ * A run that closed as Canceled (how a cancelled restore ends): the message saying what Atlas still does is
+ * in the `outcome` memo, since a Canceled close carries none of its own.
+ */
+export async function expectCancelled(handle: WorkflowHandle): Promise<OutcomeMemo & { status: string }> {
+  const error = await handle.result().then(
+    (result: unknown) =>
+      assert.fail(`expected the restore to be cancelled, it returned ${JSON.stringify(result)}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(error)}`);
+  assert.ok(
+    error.cause instanceof CancelledFailure,
+    `expected a CancelledFailure, got ${String(error.cause)}`,
+  );
+  const description = await handle.describe();
+  const memo = description.memo?.[OUTCOME_MEMO] as OutcomeMemo | undefined;
+  assert.ok(memo, 'the outcome memo is set');
+  return { ...memo, status: description.status.name };
+}
+
 export async function expectSuccess(handle: WorkflowHandle<typeof restoreSnapshot>): Promise<RestoreResult> {
   return handle.result();
 }
@@ -229,7 +252,7 @@ export async function recordHistory(name: string, handle: WorkflowHandle): Promi
  */
 export function recordHistoryOf(name: string, history: History): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  mkdirSync(HISTORIES_DIR, { recursive: true });
+  mkdirSync(path.dirname(path.join(HISTORIES_DIR, name)), { recursive: true });
   const json = historyToJson(history)
     .split(repoRoot)
     .join('<repo>')
@@ -246,6 +269,17 @@ export function eventTypes(history: History): string[] {
 
 export function countEvents(history: History, type: string): number {
   return eventTypes(history).filter((t) => t === type).length;
+}
+
+/**
+ * Upserts of our own search attributes (each a billable Action). The SDK's own upsert of
+ * `TemporalChangeVersion`, which records a `patched()` marker and costs nothing, is left out.
+ */
+export function countOwnUpserts(history: History): number {
+  return (history.events ?? []).filter((e) => {
+    const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    return fields && Object.keys(fields).some((key) => key !== 'TemporalChangeVersion');
+  }).length;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeploymentTopology } from '../../common/atlas-views';
 import { KIND_CAPABILITIES } from '../../common/deployment-kinds';
 import { objectIdSchema } from '../../common/restore-request';
 import { deploymentStateSchema, isoDate, links } from '../wire';
@@ -35,6 +36,22 @@ export const clusterSchema = z.looseObject({
 });
 export type Cluster = z.infer<typeof clusterSchema>;
 
+/**
+ * `clusterType` SHARDED or GEOSHARDED is sharded. Shards: one per `replicationSpecs` entry in 2024-08-05
+ * descriptions, `numShards` in older ones (docs/atlas.md#dedicated-clusters).
+ */
+function clusterTopology(cluster: Cluster): DeploymentTopology {
+  const sharded = cluster.clusterType === 'SHARDED' || cluster.clusterType === 'GEOSHARDED';
+  if (!sharded) return { sharded: false, shards: 1 };
+  const specs = Array.isArray(cluster.replicationSpecs) ? (cluster.replicationSpecs as unknown[]) : [];
+  let shards = 0;
+  for (const spec of specs) {
+    const numShards = (spec as { numShards?: unknown } | null)?.numShards;
+    shards += typeof numShards === 'number' && numShards > 0 ? numShards : 1;
+  }
+  return { sharded: true, shards: Math.max(shards, 1) };
+}
+
 export const clusterUpdateSchema = z.looseObject({
   pitEnabled: z.boolean().optional(),
   backupEnabled: z.boolean().optional(),
@@ -62,6 +79,7 @@ export const clusterKind: KindAdapter<Cluster, ClusterUpdate, Snapshot, RestoreJ
     create: restoreJobCreateSchema,
   },
   continuousBackupEnabled: (cluster) => cluster.pitEnabled === true,
+  topology: clusterTopology,
   continuousBackupUpdate: (enabled, current, apiVersion) => {
     if (!enabled) return { pitEnabled: false };
     // Continuous cloud backup needs cloud backup itself: `backupEnabled` on v2, `providerBackupEnabled` on

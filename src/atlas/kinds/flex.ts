@@ -124,6 +124,8 @@ export const flexKind: KindAdapter<
     create: flexRestoreJobCreateSchema,
   },
   continuousBackupEnabled: () => false,
+  // Flex clusters are replica sets, and their snapshots restore only into replica sets.
+  topology: () => ({ sharded: false, shards: 1 }),
   continuousBackupUpdate: null,
   snapshotView(snapshot) {
     const view: SnapshotView = { id: snapshot.id, status: flexSnapshotStatus(snapshot.status) };

@@ -65,6 +65,7 @@ export const serverlessKind: KindAdapter<
   },
   continuousBackupEnabled: (instance) =>
     instance.serverlessBackupOptions?.serverlessContinuousBackupEnabled === true,
+  topology: () => ({ sharded: false, shards: 1 }),
   continuousBackupUpdate: (enabled) => ({
     serverlessBackupOptions: { serverlessContinuousBackupEnabled: enabled },
   }),

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import type { RestoreJobSpec, RestoreJobView, SnapshotView } from '../../common/atlas-views';
+import type {
+  DeploymentTopology,
+  RestoreJobSpec,
+  RestoreJobView,
+  SnapshotView,
+} from '../../common/atlas-views';
 import type { DeploymentKind, KindCapabilities } from '../../common/deployment-kinds';
 import type { AtlasApiVersion } from '../api';
 
@@ -35,6 +40,8 @@ export interface KindAdapter<
     create: z.ZodType<C>;
   };
   continuousBackupEnabled(deployment: D): boolean;
+  /** Replica set or sharded, as the description says (kinds that are always replica sets say so). */
+  topology(deployment: D): DeploymentTopology;
   /** The PATCH body that switches continuous backup, given the deployment as it is now; `null`: no switch. */
   continuousBackupUpdate: ((enabled: boolean, current: D, apiVersion: AtlasApiVersion) => U) | null;
   snapshotView(snapshot: S): SnapshotView;
