@@ -190,8 +190,11 @@ export function createActivities(deps: ActivityDeps) {
         windowMs: windowOf(input.windowMs),
         returnOnChange: input.returnOnChange === true,
         ...(draining ? { draining } : {}),
-        describe: (progress) =>
-          `job ${progress.jobState ?? 'not read yet'}${progress.lastJob?.atlasStatus ? ` (Atlas ${progress.lastJob.atlasStatus})` : ''}`,
+        describe: (progress) => {
+          const state = progress.jobState ?? progress.lastJob?.state;
+          const atlasWord = progress.lastJob?.atlasStatus ? ` (Atlas ${progress.lastJob.atlasStatus})` : '';
+          return `job ${input.restoreJobId} ${state ?? 'not read yet'}${atlasWord}`;
+        },
         async poll(progress, s) {
           const job = await atlas.getRestoreJob(input.deployment, input.restoreJobId, { signal: s });
           const state = job.state;

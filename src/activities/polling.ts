@@ -130,7 +130,10 @@ export function heartbeatDetails<P extends PollProgress>(
   describe?: (progress: P) => string,
 ): Record<string, unknown> {
   const next = progress.nextPollAt > 0 ? new Date(progress.nextPollAt).toISOString() : undefined;
+  // Heartbeats reach the server at most once per throttle interval (minutes, to save Actions), so the
+  // line says when it was true.
   const summary = [
+    `as of ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
     describe?.(progress),
     `${progress.polls} poll${progress.polls === 1 ? '' : 's'}`,
     progress.lastPolledAt ? `last ${progress.lastPolledAt}` : undefined,

@@ -25,7 +25,8 @@ import {
   REQUESTED_KINDS,
   type DeploymentKind,
 } from '../common/deployment-kinds';
-import { parseDuration } from '../common/duration';
+import { formatDuration, parseDuration } from '../common/duration';
+import type { RecoveryPoint, RecoveryTime } from '../common/contract';
 import {
   isHostPort,
   loadTemporalConfig,
@@ -340,18 +341,35 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
   return request;
 }
 
-/** The schema's field paths, with the flag that sets each one when the request came from flags. */
-export function describeRequestError(error: InvalidRestoreRequestError, fromFlags: boolean): string {
-  return (
-    'invalid restore request: ' +
-    error.issues
-      .map(({ field, message }) => {
-        const flag = fromFlags ? REQUEST_FLAG_FOR_FIELD[field] : undefined;
-        return `${flag ? `${flag} (${field})` : field}: ${message}`;
-      })
-      .join('; ')
-  );
+/**
+ * The schema's field paths, with the flag that sets each one when the request came from flags. A field
+ * filled from another flag (the target project defaults to --group) is blamed on the flag that was given,
+ * once: a bad --group is not also reported as a --target-group nobody typed.
+ */
+export function describeRequestError(
+  error: InvalidRestoreRequestError,
+  fromFlags: boolean,
+  given: ParsedArgs['flags'] = {},
+): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const { field, message } of error.issues) {
+    let flag = fromFlags ? REQUEST_FLAG_FOR_FIELD[field] : undefined;
+    let label = flag ? `${flag} (${field})` : field;
+    if (flag && given[flag.slice(2)] === undefined && DEFAULTED_FROM[flag]) {
+      flag = DEFAULTED_FROM[flag];
+      label = `${flag} (${field}, which defaults to it)`;
+    }
+    const key = `${flag ?? field}: ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    parts.push(`${label}: ${message}`);
+  }
+  return `invalid restore request: ${parts.join('; ')}`;
 }
+
+/** Flags whose value, when not given, is taken from another flag. */
+const DEFAULTED_FROM: Record<string, string> = { '--target-group': '--group' };
 
 export async function startCommand(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const fromFlags = args.flags.file === undefined;
@@ -362,25 +380,50 @@ export async function startCommand(args: ParsedArgs, ctx: CommandContext): Promi
     request = validateRestoreRequest(input);
   } catch (error) {
     if (error instanceof InvalidRestoreRequestError)
-      throw new UsageError(describeRequestError(error, fromFlags), 'start');
+      throw new UsageError(describeRequestError(error, fromFlags, args.flags), 'start');
     throw error;
   }
   if (args.flags.interval !== undefined) intervalFrom(args, '1s');
+  const config = temporalConfigFrom(args, ctx.env);
   return withRestoreClient(args, ctx, async (restores) => {
     const started = await restores.startRestore(request);
     const asJson = args.flags.json === true;
+    const link = webUiLink(ctx.env, config, started.workflowId);
     if (asJson) {
-      ctx.output.out(JSON.stringify({ type: 'started', ...started, taskQueue: restores.taskQueue }));
+      ctx.output.out(
+        JSON.stringify({
+          type: 'started',
+          ...started,
+          taskQueue: restores.taskQueue,
+          ...(link ? { webUi: link } : {}),
+        }),
+      );
     } else {
       ctx.output.out(
         `${started.attached ? 'attached to the running restore' : 'started restore'} ${started.workflowId}`,
       );
       ctx.output.out(`  run ${started.runId} on task queue ${restores.taskQueue}`);
+      if (link) ctx.output.out(`  Web UI: ${link}`);
       if (!args.flags.wait) ctx.output.out(`  follow it: atlas-restore watch '${started.workflowId}'`);
     }
     if (!args.flags.wait) return EXIT.ok;
     return follow(restores, started.workflowId, args, ctx);
   });
+}
+
+/**
+ * Where the Web UI shows a restore: `TEMPORAL_UI_URL` when set; for the local dev server's default address
+ * its default UI (http://localhost:8233); otherwise unknown (no link printed).
+ */
+export function webUiLink(
+  env: NodeJS.ProcessEnv,
+  config: TemporalConnectionConfig,
+  workflowId: string,
+): string | undefined {
+  const local = /^(localhost|127\.0\.0\.1):7233$/.test(config.address) ? 'http://localhost:8233' : undefined;
+  const base = (env.TEMPORAL_UI_URL?.trim() || local)?.replace(/\/+$/, '');
+  if (!base) return undefined;
+  return `${base}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 // ---------------------------------------------------------------------------------------------- watch
@@ -420,48 +463,104 @@ export const statusSpec: CommandSpec = {
 export function formatStatus(info: RestoreInfo, now = Date.now()): string[] {
   const lines = [`restore ${info.workflowId}`];
   const row = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(12)} ${value}`);
+  const status = info.status;
+  const outcome = info.outcome;
   row('run', info.runId);
-  row('status', `${info.executionStatus}${info.phase ? ` (phase ${info.phase})` : ''}`);
+  if (outcome) {
+    row('outcome', outcome.outcome);
+    if (outcome.outcome !== 'finished') {
+      row('reason', outcome.message);
+      if (outcome.errorCode) row('atlas', `${outcome.status ?? ''} ${outcome.errorCode}`.trim());
+    }
+  } else {
+    row('status', `${info.executionStatus}${info.phase ? `, phase ${info.phase}` : ''}`);
+  }
   if (info.source?.name)
     row(
       'source',
       `${info.source.kind ?? ''} ${info.source.name} in project ${info.source.groupId ?? '?'}`.trim(),
     );
-  if (info.targetName) row('target', info.targetName);
+  if (info.targetName)
+    row('target', `${status?.targetKind ? `${status.targetKind} ` : ''}${info.targetName}`);
   if (info.summary) row('summary', info.summary);
-  if (info.restoreJobId)
-    row('job', `${info.restoreJobId}${info.status?.jobState ? ` (${info.status.jobState})` : ''}`);
-  if (info.status) {
+  const result = outcome?.outcome === 'finished' ? outcome.result : undefined;
+  const jobId =
+    info.restoreJobId ??
+    result?.restoreJobId ??
+    (outcome?.outcome !== 'finished' ? outcome?.restoreJobId : undefined);
+  const jobState = info.polling?.jobState ?? status?.jobState ?? result?.restoreJob.state;
+  if (jobId)
     row(
-      'polls',
-      `${info.status.polls}${info.status.lastPolledAt ? ` (last ${info.status.lastPolledAt})` : ''}`,
+      'job',
+      `${jobId}${jobState ? ` (${jobState}${status?.atlasStatus ? `, Atlas ${status.atlasStatus}` : ''})` : ''}`,
     );
-    row('deadline', info.status.deadline);
-    if (info.status.lastError) row('last error', info.status.lastError);
-  } else if (info.statusError) {
-    row('query', `no answer from a worker (${info.statusError})`);
+  const restoredTo = status?.restoredTo ?? result?.rpo?.restoredTo;
+  const snapshotId = status?.snapshotId ?? result?.snapshotId;
+  if (snapshotId || restoredTo)
+    row(
+      'data',
+      [snapshotId ? `snapshot ${snapshotId}` : undefined, restoredTo ? `as of ${restoredTo}` : undefined]
+        .filter(Boolean)
+        .join(', '),
+    );
+  if (!outcome) {
+    // One count: the live heartbeat's when a poll is in flight, else the status query's.
+    const polls = Math.max(status?.polls ?? 0, info.polling?.polls ?? 0);
+    const last = info.polling?.lastPolledAt ?? status?.lastPolledAt;
+    const next = info.polling?.nextPollAt;
+    row('polls', `${polls}${last ? `, last ${last}` : ''}${next ? `, next ${next}` : ''}`);
+    const lastError = info.polling?.lastError ?? status?.lastError;
+    if (lastError) row('last error', lastError);
+    if (status) row('deadline', status.deadline);
+    else if (info.statusError) row('query', `no answer from a worker (${info.statusError})`);
+    for (const p of info.progress ?? []) {
+      const beat = p.lastHeartbeatAt ? `, last heartbeat ${p.lastHeartbeatAt}` : '';
+      const failure = p.lastFailure ? `, previous attempt: ${p.lastFailure}` : '';
+      row('activity', `${p.activityType} ${p.state}, attempt ${p.attempt}${beat}${failure}`);
+    }
   }
   row(
     'started',
     `${info.startTime} (${elapsedSince(info.startTime, info.closeTime ? Date.parse(info.closeTime) : now)} ${info.closeTime ? 'total' : 'ago'})`,
   );
+  const timings = result?.timings;
+  const submitted = status?.submittedAt ?? timings?.submittedAt;
+  if (submitted) row('submitted', submitted);
+  const atlasDone = status?.atlasFinishedAt ?? timings?.atlasFinishedAt;
+  if (atlasDone) row('atlas done', atlasDone);
+  const validatedAt = status?.validatedAt ?? timings?.validatedAt;
+  if (validatedAt) row('validated', validatedAt);
   if (info.closeTime) row('closed', info.closeTime);
-  if (info.polling) {
-    const p = info.polling;
-    const parts = [`${p.polls ?? 0} polls`];
-    if (p.jobState) parts.push(`job ${p.jobState}`);
-    if (p.lastPolledAt) parts.push(`last ${p.lastPolledAt}`);
-    if (p.nextPollAt) parts.push(`next ${p.nextPollAt}`);
-    if (p.lastError) parts.push(`last error: ${p.lastError}`);
-    row('live', `${parts.join(', ')} (${p.activityType}, attempt ${p.attempt})`);
-  }
-  for (const p of info.progress ?? []) {
-    const beat = p.lastHeartbeatAt ? `, last heartbeat ${p.lastHeartbeatAt}` : '';
-    const failure = p.lastFailure ? `, previous attempt: ${p.lastFailure}` : '';
-    row('activity', `${p.activityType} ${p.state}, attempt ${p.attempt}${beat}${failure}`);
-    if (p.details !== undefined) row('progress', JSON.stringify(p.details));
-  }
+  const rto = status?.rto ?? result?.rto ?? (outcome?.outcome !== 'finished' ? outcome?.rto : undefined);
+  const rpo = status?.rpo ?? result?.rpo ?? (outcome?.outcome !== 'finished' ? outcome?.rpo : undefined);
+  if (rto) row('rto', rtoText(rto));
+  if (rpo) row('rpo', rpoText(rpo));
+  const validation =
+    status?.validation ??
+    result?.validation ??
+    (outcome?.outcome !== 'finished' ? outcome?.validation : undefined);
+  for (const check of validation?.checks ?? [])
+    row(check.ok ? 'check ok' : 'check FAIL', `${check.name}: ${check.summary}`);
   return lines;
+}
+
+function rtoText(rto: RecoveryTime): string {
+  const parts = [];
+  if (rto.toAtlasDoneSeconds !== undefined)
+    parts.push(`Atlas done after ${formatDuration(rto.toAtlasDoneSeconds * 1000) || '0s'}`);
+  if (rto.toValidatedSeconds !== undefined)
+    parts.push(`validated after ${formatDuration(rto.toValidatedSeconds * 1000) || '0s'}`);
+  if (rto.objectiveSeconds !== undefined)
+    parts.push(`objective ${formatDuration(rto.objectiveSeconds * 1000)} ${rto.met ? 'met' : 'MISSED'}`);
+  return parts.join(', ');
+}
+
+function rpoText(rpo: RecoveryPoint): string {
+  const target =
+    rpo.objectiveSeconds !== undefined
+      ? `, objective ${formatDuration(rpo.objectiveSeconds * 1000)} ${rpo.met ? 'met' : 'MISSED'}`
+      : '';
+  return `${formatDuration(rpo.seconds * 1000) || '0s'} of data lost at most (restored to ${rpo.restoredTo})${target}`;
 }
 
 export async function statusCommand(args: ParsedArgs, ctx: CommandContext): Promise<number> {

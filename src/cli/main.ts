@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RestoreNotFoundError } from '../client';
+import { RestoreNotFoundError, TargetBusyError } from '../client';
 import { DEPLOYMENT_KINDS, type DeploymentKind } from '../common/deployment-kinds';
 import { projectRoot } from '../dev/temporal-tools';
 import { ConfigError, isHostPort, loadWorkerConfig } from '../worker/config';
@@ -184,6 +184,7 @@ export function classifyError(error: unknown): { code: number; message: string }
     return { code: EXIT.unavailable, message: error.message };
   }
   if (error instanceof RestoreNotFoundError) return { code: EXIT.notFound, message: error.message };
+  if (error instanceof TargetBusyError) return { code: EXIT.targetBusy, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   const errorCode = (error as { errorCode?: unknown } | undefined)?.errorCode;
   return {

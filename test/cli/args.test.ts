@@ -199,3 +199,41 @@ describe('atlas-restore help and usage errors (in process)', () => {
     assert.ok(!output.stderr[0]!.includes('TOPSECRET'));
   });
 });
+
+describe('start request errors', () => {
+  it('a bad --group is reported once, on --group, not on a --target-group nobody typed', async () => {
+    const out = capture();
+    const code = await main(
+      ['start', '--group', 'nope', '--source', 'a', '--target', 'b', '--latest'],
+      out,
+      {},
+    );
+    assert.equal(code, 2);
+    const line = out.stderr.join('\n');
+    assert.ok(!line.includes('--target-group'), line);
+    assert.match(line, /--group \(source\.groupId\): must be a 24-character lower-case hex id/);
+    assert.equal(line.match(/--group/g)?.length, 1, line);
+  });
+
+  it('a bad --target-group that was given is blamed on it', async () => {
+    const out = capture();
+    const code = await main(
+      [
+        'start',
+        '--group',
+        '66320490d7a6931071338f34',
+        '--target-group',
+        'x',
+        '--source',
+        'a',
+        '--target',
+        'b',
+        '--latest',
+      ],
+      out,
+      {},
+    );
+    assert.equal(code, 2);
+    assert.match(out.stderr.join('\n'), /--target-group \(target\.groupId\): must be a 24-character/);
+  });
+});

@@ -57,7 +57,8 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     assert.equal(started!.attached, false);
     assert.equal(started!.taskQueue, stack.taskQueue);
     const workflowId = started!.workflowId as string;
-    assert.match(workflowId, /^restore\/serverless\//);
+    // Keyed by the target: readable name first, then its project.
+    assert.match(workflowId, /^restore\/[a-z0-9-]+\/[0-9a-f]{24}$/);
     assert.deepEqual((started!.request as { snapshot: unknown }).snapshot, { latest: true });
 
     const second = await runCli(['start', ...startFlags('serverless', 1), '--latest', '--json'], { env });
@@ -83,11 +84,22 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     assert.equal(info.phase, 'done');
     assert.equal((info.status as { jobState: string }).jobState, 'finished');
 
+    assert.equal(
+      (info.outcome as { outcome: string }).outcome,
+      'finished',
+      'closed: the outcome, without a worker',
+    );
+
     const human = await runCli(['status', workflowId], { env });
     assert.equal(human.code, 0);
-    assert.match(human.stdout, /^restore restore\/serverless\//);
-    assert.match(human.stdout, /status: +completed \(phase done\)/);
+    assert.match(human.stdout, /^restore restore\//);
+    assert.match(human.stdout, /outcome: +finished/);
     assert.match(human.stdout, /job: +[0-9a-f]{24} \(finished\)/);
+    assert.match(human.stdout, /data: +snapshot [0-9a-f]{24}, as of \d{4}-/);
+    assert.match(human.stdout, /submitted: +\d{4}-/);
+    assert.match(human.stdout, /atlas done: +\d{4}-/);
+    assert.match(human.stdout, /rto: +Atlas done after /);
+    assert.ok(!/polls:/.test(human.stdout), 'a closed restore shows no live poll count');
   });
 
   it('start --wait follows in plain lines when not on a terminal, and exits 1 when the job fails', async () => {
@@ -97,7 +109,7 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
       { env },
     );
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.lines[0]!, /^started restore restore\/cluster\//);
+    assert.match(run.lines[0]!, /^started restore restore\//);
     assert.match(
       run.lines.at(-1)!,
       /^failed: Atlas reports restore job [0-9a-f]{24} failed \(restore job [0-9a-f]{24}\)$/,
@@ -134,7 +146,14 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
 
     const again = await runCli(['cancel', workflowId], { env });
     assert.equal(again.code, 1);
-    assert.match(again.stdout, /is not running \(failed\): nothing to cancel/);
+    assert.match(again.stdout, /is not running \(cancelled\): nothing to cancel/);
+
+    const closed = await runCli(['status', workflowId], { env });
+    assert.match(closed.stdout, /outcome: +cancelled/);
+    assert.match(
+      closed.stdout,
+      /reason: +restore cancelled and polling stopped, but Atlas continues restore job/,
+    );
   });
 
   it('list prints a table and --json rows with outcomes, filtered by search attributes', async () => {
@@ -161,6 +180,44 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
       env,
     });
     assert.deepEqual(JSON.parse(none.stdout), []);
+  });
+
+  it('start prints the Web UI link; a second restore into a busy target exits 6 naming the holder', async () => {
+    stack.simulator.control.setScenario({ outcome: 'never' });
+    const uiEnv = { ...env, TEMPORAL_UI_URL: 'http://ui.example:8080/' };
+    const holder = await runCli(['start', ...startFlags('serverless', 3), '--latest'], { env: uiEnv });
+    assert.equal(holder.code, 0, holder.stderr);
+    const holderId = /^started restore (\S+)$/.exec(holder.lines[0]!)![1]!;
+    assert.ok(
+      holder.lines.includes(
+        `  Web UI: http://ui.example:8080/namespaces/default/workflows/${encodeURIComponent(holderId)}`,
+      ),
+      holder.stdout,
+    );
+    const snapshot = stack.simulator.control
+      .state()
+      .deployments.find((d) => d.name === 'orders-serverless' && d.groupId === stack.projectId)!
+      .snapshots.find((s) => s.status === 'completed')!;
+    const other = await runCli(['start', ...startFlags('serverless', 3), '--snapshot', snapshot.id], {
+      env: uiEnv,
+    });
+    assert.equal(other.code, 6, other.stdout + other.stderr);
+    assert.match(
+      other.stderr,
+      new RegExp(
+        `^atlas-restore: error: target\\.name: \\S+ \\(project ${stack.projectId}\\) is held by restore ${holderId.replace(/[/]/g, '\\/')} \\(restore latest snapshot`,
+      ),
+    );
+    assert.equal(
+      stack.simulator.control
+        .state()
+        .restoreJobs.filter((j) => j.targetClusterName === stack.target('serverless', 3).name).length <= 1,
+      true,
+      'the refused start created nothing',
+    );
+    const cancel = await runCli(['cancel', holderId], { env });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    await restores.waitForRestore(holderId);
   });
 
   it('exit codes and one-line errors: usage 2, not found 3, unreachable or bad config 4', async () => {

@@ -159,18 +159,17 @@ test(
       }),
     );
 
-    // Well-formed but wrong about Atlas: accepted, then refused by the workflow before any write.
-    await Promise.all(
-      atlasInputs.map(async (bad) => {
-        const started = await restores.startRestore(bad.input as never);
-        const outcome = await restores.waitForRestore(started.workflowId, { runId: started.runId });
-        if (outcome.outcome === 'finished') {
-          problems.push(`atlas / ${bad.name}: the restore finished`);
-          return;
-        }
-        expectNamed('atlas', bad.name, bad.field, outcome.message);
-      }),
-    );
+    // Well-formed but wrong about Atlas: accepted, then refused by the workflow before any write. One
+    // after another: most share a target, and one restore holds a target at a time.
+    for (const bad of atlasInputs) {
+      const started = await restores.startRestore(bad.input as never);
+      const outcome = await restores.waitForRestore(started.workflowId, { runId: started.runId });
+      if (outcome.outcome === 'finished') {
+        problems.push(`atlas / ${bad.name}: the restore finished`);
+        continue;
+      }
+      expectNamed('atlas', bad.name, bad.field, outcome.message);
+    }
 
     // The valid twin of every input passes, so the table tests the rule and not a broken fixture.
     const control = await restores.startRestore({

@@ -68,7 +68,8 @@ export function restoreRequest(
     source: { kind: 'serverless', groupId: slot.groupId, name: slot.source },
     snapshot: { latest: true },
     target: { groupId: slot.groupId, name: slot.target },
-    polling: { initialInterval: '1s', maxInterval: '2s' },
+    // A killed worker's wait moves to another after 20 s (the default, 10 m, trades failover for Actions).
+    polling: { initialInterval: '1s', maxInterval: '2s', failoverAfter: '20s' },
     deadline: '2h',
     ...extra,
   };

@@ -73,27 +73,29 @@ test(
     })();
 
     const killedDuring: string[] = [];
-    const submitting = async () =>
-      (await env.client.workflow.count(`TaskQueue = '${taskQueue}' AND AtlasRestorePhase = 'submitting'`))
-        .count;
+    // The look for an existing job comes right before the POST: once one is answered, a POST follows
+    // within a workflow task and stays in flight for 1.5 s.
+    const looks = () => sim.control.requests().entries.filter((e) => e.route === 'listRestoreJobs').length;
     for (let kill = 0; kill < KILLS; kill++) {
       if (kill === 0) {
-        // Aimed: as soon as a restore is submitting (its POST is in flight for 1.5 s).
+        // Aimed at a POST in flight.
+        const before = looks();
         const until = Date.now() + 20_000;
-        while ((await submitting()) === 0 && Date.now() < until) await sleep(50);
+        while (looks() === before && Date.now() < until) await sleep(20);
+        await sleep(400);
       } else {
         await sleep(3_000 + Math.floor(random() * 5_000));
       }
-      const inSubmit = await submitting();
       await worker.kill9();
-      killedDuring.push(`${started.length} started, ${inSubmit} submitting`);
+      killedDuring.push(`${started.length} started, ${looks()} job lookups so far`);
       await sleep(Math.floor(random() * 2_000));
       worker = spawnWorker(workerEnv);
       await waitForPoller(env.client, env.namespace, taskQueue, worker);
     }
     await starting;
 
-    // A thin activity lost in a kill is retried after its 1 min start-to-close timeout; a wait after 20 s.
+    // A POST lost in a kill is given up after its 1 min start-to-close timeout; a wait after its 20 s
+    // heartbeat timeout; a local activity with its workflow task (10 s).
     const outcomes = await outcomesOf(restores, started, 8 * 60_000);
     const finished = outcomes.filter((o) => o.outcome === 'finished').length;
     const { jobs, duplicates } = duplicateJobs(sim);
