@@ -18,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { mulberry32 } from '../src/simulator/ids';
 import type { Client } from '@temporalio/client';
 import { createRestoreClient } from '../src/client';
-import { DEFAULT_PROGRESS_WINDOW_MS } from '../src/activities';
+import { RESTORE_WAIT_WINDOW_MS } from '../src/common/contract';
+import { parseDuration } from '../src/common/duration';
+import { MAX_HEARTBEAT_THROTTLE } from '../src/worker/main';
 import { isTerminalRestoreJobState } from '../src/common/restore-job-state';
 import type { RestoreRequestInput } from '../src/common/restore-request';
 import type { Benchmark, BenchFlags } from './lib/benchmark';
@@ -117,7 +119,7 @@ function realSpeedHeartbeats(histories: Awaited<ReturnType<typeof fetchChain>>, 
         event.activityTaskCanceledEventAttributes;
       if (closed && scheduled.has(String(closed.scheduledEventId))) {
         const key = String(closed.scheduledEventId);
-        const throttleMs = Math.min(0.8 * scheduled.get(key)!, 60_000);
+        const throttleMs = Math.min(0.8 * scheduled.get(key)!, parseDuration(MAX_HEARTBEAT_THROTTLE)!);
         const durationMs =
           (toMs(event.eventTime)! - (started.get(key) ?? toMs(event.eventTime)!)) * timeScale;
         beats += 1 + Math.floor(durationMs / throttleMs);
@@ -219,8 +221,8 @@ async function runOurs(setup: Setup, pairs: RestorePair[]): Promise<RunMeasure[]
   const { context, bench, timeScale } = setup;
   const taskQueue = `bench-polling-ours-${randomUUID().slice(0, 8)}`;
   const restores = createRestoreClient({ client: context.client, taskQueue });
-  // The progress window is real time too; scaled so the run reports progress as often as a real one.
-  const progressWindowMs = Math.max(1_000, Math.round(DEFAULT_PROGRESS_WINDOW_MS / timeScale));
+  // The wait's window is real time too; scaled so the run reports as often as a real one.
+  const progressWindowMs = Math.max(1_000, Math.round(RESTORE_WAIT_WINDOW_MS / timeScale));
   return withWorker(
     context,
     { taskQueue, bundle: 'production', api: bench.api, progressWindowMs },
@@ -440,7 +442,8 @@ export const pollingBenchmark: Benchmark = {
         timeScale,
         pollIntervalRealMs: POLL_INTERVAL_REAL_MS,
         pollIntervalSimulatedSeconds: (POLL_INTERVAL_REAL_MS * timeScale) / 1000,
-        ourProgressWindowRealMs: Math.round(DEFAULT_PROGRESS_WINDOW_MS / timeScale),
+        ourProgressWindowRealMs: Math.round(RESTORE_WAIT_WINDOW_MS / timeScale),
+        ourFailoverAfter: '10m (request default; heartbeat timeout)',
         cliIntervalSimulatedSeconds: CLI_INTERVAL_SIM_MS / 1000,
         actionsSource: context.metricsUrl ? 'dev server /metrics action counter' : 'history only',
       },

@@ -14,8 +14,9 @@ import { BenchFlags, type Benchmark } from './lib/benchmark';
 import { pollingBenchmark } from './polling';
 import { throughputBenchmark } from './throughput';
 import { scaleBenchmark } from './scale';
+import { failoverBenchmark } from './failover';
 
-const BENCHMARKS: Benchmark[] = [pollingBenchmark, throughputBenchmark, scaleBenchmark];
+const BENCHMARKS: Benchmark[] = [pollingBenchmark, failoverBenchmark, throughputBenchmark, scaleBenchmark];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -15,6 +15,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/common/contract';
 import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli, ensureTemporalTestServer, projectRoot } from '../src/dev/temporal-tools';
+import { productionBundleOptions } from '../src/worker/bundle';
 
 const root = projectRoot(__dirname);
 
@@ -37,7 +38,9 @@ async function startServer(): Promise<{ address: string; stop: () => Promise<voi
   } catch (error) {
     // Last resort, for machines with internet but no Go: the SDK's own download of the dev server.
     console.error(`[run-tests] ${String(error)}\n[run-tests] falling back to the SDK's dev-server download`);
-    const env = await TestWorkflowEnvironment.createLocal({ server: { searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { searchAttributes: SEARCH_ATTRIBUTE_KEYS },
+    });
     return { address: env.address, stop: () => env.teardown() };
   }
   return startDevServer();
@@ -59,18 +62,25 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_TEST_ADDRESS: server.address };
     const workflowsPath = path.join(root, 'src', 'workflows', 'index.ts');
     if (existsSync(workflowsPath)) {
-      const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+      const { code } = await bundleWorkflowCode({
+        ...productionBundleOptions(workflowsPath),
+        logger: new DefaultLogger('WARN'),
+      });
       env.WORKFLOW_BUNDLE_PATH = path.join(scratch, 'workflow-bundle.js');
       writeFileSync(env.WORKFLOW_BUNDLE_PATH, code);
     }
-    console.error(`[run-tests] Temporal dev server on ${server.address}, ready in ${Date.now() - started} ms`);
+    console.error(
+      `[run-tests] Temporal dev server on ${server.address}, ready in ${Date.now() - started} ms`,
+    );
     const concurrency = process.env.TEST_CONCURRENCY ?? '3';
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
       { cwd: root, env, stdio: 'inherit' },
     );
-    return await new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+    return await new Promise<number>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+    );
   } finally {
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });

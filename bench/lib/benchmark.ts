@@ -36,6 +36,11 @@ export class BenchFlags {
     return this.values.get('quick') === 'true';
   }
 
+  /** A text flag's value, if given. */
+  text(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
   /** A positive number flag; `full` is the issue's size, `quick` the size under `--quick`. */
   number(name: string, full: number, quick: number = full): number {
     const raw = this.values.get(name);

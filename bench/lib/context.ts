@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { productionBundleOptions } from '../../src/worker/bundle';
 import { startDevServer, type DevServer } from '../../src/dev/dev-server';
 import { ensureTemporalCli } from '../../src/dev/temporal-tools';
 import { machineInfo, versions, type MachineInfo, type Versions } from './report';
@@ -47,7 +48,12 @@ export async function createBenchContext(): Promise<BenchContext> {
     bundle(entry) {
       let built = bundles.get(entry);
       if (!built) {
-        built = bundleWorkflowCode({ workflowsPath: ENTRIES[entry], logger: new DefaultLogger('WARN') });
+        built = bundleWorkflowCode({
+          ...(entry === 'production'
+            ? productionBundleOptions(ENTRIES[entry])
+            : { workflowsPath: ENTRIES[entry] }),
+          logger: new DefaultLogger('WARN'),
+        });
         bundles.set(entry, built);
       }
       return built;

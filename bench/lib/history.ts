@@ -10,6 +10,8 @@ export interface HistoryCounts {
   /** Billable actions visible in history (docs/temporal.md#actions); heartbeats are not in history. */
   actionsFromHistory: number;
   activitiesScheduled: number;
+  /** Local activities run (their markers); all of one workflow task together cost one action. */
+  localActivities: number;
   activityRetries: number;
   timers: number;
   searchAttributeUpserts: number;
@@ -38,6 +40,7 @@ export function countHistory(histories: History[]): HistoryCounts {
     events: 0,
     actionsFromHistory: 0,
     activitiesScheduled: 0,
+    localActivities: 0,
     activityRetries: 0,
     timers: 0,
     searchAttributeUpserts: 0,
@@ -77,6 +80,7 @@ export function countHistory(histories: History[]): HistoryCounts {
       // All local activities of one workflow task are one action.
       const marker = event.markerRecordedEventAttributes;
       if (marker?.markerName === 'core_local_activity') {
+        counts.localActivities += 1;
         localActivityTasks.add(String(marker.workflowTaskCompletedEventId));
       }
     }

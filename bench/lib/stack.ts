@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { MAX_HEARTBEAT_THROTTLE } from '../../src/worker/main';
 import { createAtlasClient, type AtlasClient } from '../../src/atlas/client';
 import { createBackupApi } from '../../src/atlas/backup-api';
 import type { AtlasBackupApi, DeploymentRef } from '../../src/atlas/api';
@@ -131,6 +132,8 @@ export async function withWorker<T>(
       ...createActivities({ atlas: setup.api, progressWindowMs: setup.progressWindowMs }),
       ...createReferenceActivities(setup.api),
     },
+    // As the production worker: heartbeats paced by each activity's heartbeat timeout, not the SDK's 60 s cap.
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     ...setup.workerOptions,
   });
   return worker.runUntil(fn());

@@ -3,7 +3,13 @@
  * the production activities for everything before polling (find-then-create, exactly as the product does),
  * and differ only in how they wait for the restore job.
  */
-import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RestoreActivities, RestoreJobMatch, RestoreJobSpec } from '../../src/activities';
 import type { DeploymentRef } from '../../src/atlas/api';
 import type { AtlasRestoreJob } from '../../src/common/contract';
@@ -90,8 +96,13 @@ export async function retryPollRestore(input: ReferenceRestoreInput): Promise<Re
   return { restoreJobId, state: result.state, job: result.job, polls: 0 };
 }
 
-/** Throughput baseline: the same number of activities as a restore, each doing nothing. */
-export async function noopActivities(count: number): Promise<void> {
+/**
+ * Throughput baseline: as many activities as a restore runs, each doing nothing: its local activities
+ * first (a restore's thin calls), then its regular ones, one after another.
+ */
+export async function noopActivities(count: number, localCount = 0): Promise<void> {
   const { refNoop } = proxyActivities<ReferenceActivities>({ startToCloseTimeout: '30s' });
+  const local = proxyLocalActivities<ReferenceActivities>({ startToCloseTimeout: '30s' });
+  for (let i = 0; i < localCount; i++) await local.refNoop();
   for (let i = 0; i < count; i++) await refNoop();
 }

@@ -10,6 +10,13 @@ export const DEFAULT_TASK_QUEUE = 'atlas-restore';
 export const RESTORE_WORKFLOW_TYPE = 'restoreSnapshot';
 export const STATUS_QUERY_NAME = 'status';
 
+/**
+ * How long one waiting activity polls before it reports anyway, when nothing changed. Each report costs an
+ * activity (one Action, six history events), so a long window keeps a quiet hour at ~3 events; the job's
+ * changes are reported as they happen regardless.
+ */
+export const RESTORE_WAIT_WINDOW_MS = 2 * 3_600_000;
+
 /** Search attributes (all Keyword); registered on the server by the harness, the demo and compose. */
 export const searchAttributes = {
   deploymentKind: defineSearchAttributeKey('AtlasDeploymentKind', SearchAttributeType.KEYWORD),

@@ -46,6 +46,7 @@ import { asRestoreJobView, isoFromSeconds, type RestoreJobView } from '../common
 import {
   ATLAS_API_ERROR_TYPE,
   OUTCOME_MEMO,
+  RESTORE_WAIT_WINDOW_MS,
   RestoreFailureType,
   searchAttributes,
   type OutcomeMemo,
@@ -93,12 +94,6 @@ const SUBMIT_ATTEMPTS = 8;
 const IDLE_WAIT_LIMIT_MS = 3 * 3_600_000;
 /** Without a sighting of UPDATING, IDLE after a change is believed only after this long (and two max intervals). */
 const MIN_IDLE_SETTLE_MS = 30_000;
-/**
- * How long one waiting activity polls before it reports anyway, when nothing changed. Each report costs an
- * activity (one Action, six history events), so a long window keeps a quiet hour at ~3 events; the job's
- * changes are reported as they happen regardless.
- */
-const WAIT_WINDOW_MS = 2 * 3_600_000;
 /** Servers before 1.20 never suggest continuing as new; this bound keeps such runs well under the warning. */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
@@ -131,7 +126,7 @@ const { createRestoreJob } = proxyActivities<RestoreActivities>({
  */
 function waitsFor(request: RestoreRequest) {
   return proxyActivities<RestoreActivities>({
-    startToCloseTimeout: WAIT_WINDOW_MS + 3_600_000,
+    startToCloseTimeout: RESTORE_WAIT_WINDOW_MS + 3_600_000,
     heartbeatTimeout: parseDuration(request.polling.failoverAfter)!,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
     cancellationType: ActivityCancellationType.TRY_CANCEL,
@@ -463,7 +458,7 @@ class RestoreRun {
               deadlineAt: limitAt,
             },
             progress,
-            windowMs: WAIT_WINDOW_MS,
+            windowMs: RESTORE_WAIT_WINDOW_MS,
           },
         ],
       );
@@ -596,7 +591,7 @@ class RestoreRun {
               deadlineAt: this.deadlineAt,
             },
             progress,
-            windowMs: WAIT_WINDOW_MS,
+            windowMs: RESTORE_WAIT_WINDOW_MS,
             returnOnChange: true,
           },
         ],

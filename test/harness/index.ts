@@ -18,6 +18,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { productionBundleOptions } from '../../src/worker/bundle';
 import { ensureTemporalTestServer } from '../../src/dev/temporal-tools';
 
 export interface TestEnv {
@@ -64,7 +65,13 @@ export function getTestEnv(): Promise<TestEnv> {
       await connection.close();
       await nativeConnection.close();
     });
-    return { client: new Client({ connection, namespace }), connection, nativeConnection, namespace, address };
+    return {
+      client: new Client({ connection, namespace }),
+      connection,
+      nativeConnection,
+      namespace,
+      address,
+    };
   })();
   return envPromise;
 }
@@ -77,7 +84,7 @@ export function workflowBundle(): Promise<{ code: string }> {
     const prebuilt = process.env.WORKFLOW_BUNDLE_PATH;
     if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
     return bundleWorkflowCode({
-      workflowsPath: require.resolve('../../src/workflows'),
+      ...productionBundleOptions(require.resolve('../../src/workflows')),
       logger: new DefaultLogger('WARN'),
     });
   })();
@@ -98,7 +105,8 @@ export interface WorkerSetup {
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   const env = await getTestEnv();
   const own = setup.workerOptions ?? {};
-  const workflowSource = own.workflowsPath || own.workflowBundle ? {} : { workflowBundle: await workflowBundle() };
+  const workflowSource =
+    own.workflowsPath || own.workflowBundle ? {} : { workflowBundle: await workflowBundle() };
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace,
