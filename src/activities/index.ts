@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
-import type { DeploymentKind } from '../common/deployment-kinds';
+import { isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { isTerminalRestoreJobState } from '../common/restore-job-state';
 import { callAtlas } from './failures';
 import { pollLoop } from './polling';
@@ -11,6 +11,8 @@ import type {
   IdleWaitProgress,
   IdleWaitResult,
   LegacyRestoreJobFields,
+  PickedSnapshot,
+  PickSnapshotInput,
   RestoreJobMatch,
   RestoreJobSpec,
   RestoreJobView,
@@ -51,7 +53,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { atlas } = deps;
   // A window set for the worker (tests, benchmarks) wins over the one the workflow asks for.
-  const windowOf = (asked: number | undefined) => deps.progressWindowMs ?? asked ?? DEFAULT_PROGRESS_WINDOW_MS;
+  const windowOf = (asked: number | undefined) =>
+    deps.progressWindowMs ?? asked ?? DEFAULT_PROGRESS_WINDOW_MS;
   const { draining } = deps;
   const signal = () => Context.current().cancellationSignal;
 
@@ -112,6 +115,36 @@ export function createActivities(deps: ActivityDeps) {
         if (!latest || (snapshot.createdAt ?? '') > (latest.createdAt ?? '')) latest = snapshot;
       }
       return latest ?? null;
+    },
+
+    /**
+     * A drill's random recovery point: the completed snapshots of the last `withinDays` days, oldest first,
+     * and the one at `draw` (in [0, 1), drawn by the workflow so it replays the same) among them.
+     */
+    async pickSnapshot(input: PickSnapshotInput): Promise<PickedSnapshot> {
+      const s = signal();
+      const { kind, groupId, name } = input.source;
+      const ref: DeploymentRef = isDeploymentKind(kind)
+        ? { kind, groupId, name }
+        : await callAtlas(s, () => atlas.resolveDeployment({ groupId, name }, { signal: s }));
+      const snapshots = await allPages((pageNum, ps) =>
+        atlas.listSnapshots(ref, { pageNum, itemsPerPage: PAGE_SIZE }, { signal: ps }),
+      );
+      const since = input.nowMs - input.withinDays * 86_400_000;
+      const candidates = snapshots
+        .filter(
+          (snapshot) =>
+            snapshot.status === 'completed' && snapshot.createdAt && Date.parse(snapshot.createdAt) >= since,
+        )
+        .sort((a, b) => (a.createdAt! < b.createdAt! ? -1 : a.createdAt! > b.createdAt! ? 1 : 0));
+      if (candidates.length === 0) return { kind: ref.kind, candidates: 0 };
+      const chosen = candidates[Math.min(candidates.length - 1, Math.floor(input.draw * candidates.length))]!;
+      return {
+        kind: ref.kind,
+        candidates: candidates.length,
+        snapshotId: chosen.id,
+        takenAt: chosen.createdAt!,
+      };
     },
 
     /**
@@ -200,7 +233,8 @@ export function createActivities(deps: ActivityDeps) {
           const state = job.state;
           const seen = progress.lastJob;
           // Compared with the job as the workflow last saw it (the one it submitted, on the first call).
-          const changed = seen !== undefined && (seen.state !== state || seen.atlasStatus !== job.atlasStatus);
+          const changed =
+            seen !== undefined && (seen.state !== state || seen.atlasStatus !== job.atlasStatus);
           const next: RestoreWaitProgress = { ...progress, lastJob: job, jobState: state };
           if (isTerminalRestoreJobState(state))
             return { progress: next, done: { outcome: 'terminal', job, state, progress: next } };

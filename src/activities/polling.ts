@@ -30,8 +30,7 @@ export interface PollLoopOptions<T, P extends PollProgress> {
 }
 
 export type PollLoopResult<T, P> =
-  | { outcome: 'done'; value: T; progress: P }
-  | { outcome: 'window' | 'deadline' | 'changed'; progress: P };
+  { outcome: 'done'; value: T; progress: P } | { outcome: 'window' | 'deadline' | 'changed'; progress: P };
 
 /**
  * The body of a long-running polling activity: sleep until the next poll (heartbeating, so a dead worker is

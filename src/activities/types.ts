@@ -120,3 +120,22 @@ export type RestoreWaitResult =
   | { outcome: 'expires_at_passed'; job: RestoreJobView; progress: RestoreWaitProgress }
   /** `changed`: only with `returnOnChange`; the new state is in `progress`. */
   | { outcome: 'window' | 'deadline' | 'changed'; progress: RestoreWaitProgress };
+
+export interface PickSnapshotInput {
+  /** The source; a kind of `auto` is resolved first. */
+  source: { kind: string; groupId: string; name: string };
+  withinDays: number;
+  /** In [0, 1): which of the candidates (oldest first) to take. */
+  draw: number;
+  /** The drill's now (epoch ms): the window ends here. */
+  nowMs: number;
+}
+
+export interface PickedSnapshot {
+  kind: DeploymentRef['kind'];
+  /** How many completed snapshots were in the window. */
+  candidates: number;
+  /** Absent when there were none. */
+  snapshotId?: string;
+  takenAt?: string;
+}

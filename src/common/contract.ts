@@ -29,6 +29,8 @@ export const searchAttributes = {
   restorePhase: defineSearchAttributeKey('AtlasRestorePhase', SearchAttributeType.KEYWORD),
   /** Set when a restore ends, so the Web UI's list and `list` show and filter how each one ended. */
   restoreOutcome: defineSearchAttributeKey('AtlasRestoreOutcome', SearchAttributeType.KEYWORD),
+  /** On every restore a drill started: the drill's workflow id (`list --drill`, a Web UI query). */
+  drillId: defineSearchAttributeKey('AtlasDrillId', SearchAttributeType.KEYWORD),
 } as const;
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(searchAttributes);
 

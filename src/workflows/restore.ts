@@ -18,6 +18,7 @@ import {
   CancelledFailure,
   ContinueAsNew,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -58,7 +59,7 @@ import {
 } from '../common/contract';
 import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
-import { statusQuery } from '../common/queries';
+import { restoreCancelledSignal, statusQuery } from '../common/queries';
 import {
   capabilityIssues,
   parseRestoreRequest,
@@ -704,6 +705,13 @@ class RestoreRun {
     const memo: OutcomeMemo = { outcome: 'cancelled', message: text };
     if (this.status.restoreJobId) memo.restoreJobId = this.status.restoreJobId;
     upsertMemo({ [OUTCOME_MEMO]: memo });
+    // A drill that started this restore hears what goes on in Atlas (a Canceled close carries no message).
+    const parent = workflowInfo().parent;
+    if (parent) {
+      await getExternalWorkflowHandle(parent.workflowId)
+        .signal(restoreCancelledSignal, { workflowId: workflowInfo().workflowId, message: text })
+        .catch(() => undefined);
+    }
     return new CancelledFailure(text);
   }
 

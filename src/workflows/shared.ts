@@ -33,10 +33,10 @@ export function outcomeOf(failure: ApplicationFailure): RestoreOutcomeName {
   }
 }
 
-export function invalidRequest(message: string): ApplicationFailure {
+export function invalidRequest(message: string, what = 'invalid restore request'): ApplicationFailure {
   return ApplicationFailure.create({
     type: RestoreFailureType.InvalidRestoreRequest,
-    message: `invalid restore request: ${message}`,
+    message: `${what}: ${message}`,
     nonRetryable: true,
   });
 }
