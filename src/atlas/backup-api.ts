@@ -24,14 +24,18 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
     ref: Pick<DeploymentRef, 'groupId' | 'name'>,
     adapter: KindAdapter,
     raw: DeploymentRecord,
-  ): DeploymentView => ({
-    kind: adapter.kind,
-    groupId: ref.groupId,
-    name: ref.name,
-    stateName: raw.stateName,
-    continuousBackupEnabled: adapter.continuousBackupEnabled(raw),
-    raw,
-  });
+  ): DeploymentView => {
+    const connectionString = adapter.connectionString(raw);
+    return {
+      kind: adapter.kind,
+      groupId: ref.groupId,
+      name: ref.name,
+      stateName: raw.stateName,
+      continuousBackupEnabled: adapter.continuousBackupEnabled(raw),
+      ...(connectionString !== undefined ? { connectionString } : {}),
+      raw,
+    };
+  };
   const pageOf = <W, V>(page: Page<W>, map: (item: W) => V): Page<V> => ({
     ...page,
     results: page.results.map(map),
