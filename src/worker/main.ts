@@ -112,7 +112,10 @@ export async function createRestoreWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...source,
-      activities: createActivities({ atlas: options.atlas ?? createAtlasApi(config) }),
+      activities: createActivities({
+        atlas: options.atlas ?? createAtlasApi(config),
+        ...(config.validationDatabase ? { database: config.validationDatabase } : {}),
+      }),
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivityTaskExecutions,
       maxConcurrentWorkflowTaskExecutions: config.concurrency.maxConcurrentWorkflowTaskExecutions,
       ...(config.taskQueueActivitiesPerSecond !== undefined
