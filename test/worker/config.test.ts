@@ -382,7 +382,9 @@ describe('worker configuration', () => {
       VALIDATION_DB_X509_CERT_KEY_PATH: __filename,
       VALIDATION_DB_TLS_CA_PATH: __filename,
     });
-    assert.deepEqual(x509.validationDatabase, { x509: { certificateKeyFile: __filename, caFile: __filename } });
+    assert.deepEqual(x509.validationDatabase, {
+      x509: { certificateKeyFile: __filename, caFile: __filename },
+    });
   });
 
   it('reports every problem at once', () => {
