@@ -23,8 +23,8 @@ const NAMESPACE_NOT_FOUND = 26;
 
 /**
  * Documents of the source written at or before second `seconds` by `timeField`. An ObjectId's time is its
- * first four bytes and the rest is never zero in practice, so "at or before second S" is `< createFromTime(S
- * + 1)`: `<= createFromTime(S)` would leave out every id made during second S.
+ * first four bytes and the rest is never all zero, so "at or before second S" is `< createFromTime(S+1)`;
+ * `<= createFromTime(S)` would leave out every id made during second S itself.
  */
 function upTo(timeField: string, seconds: number): Filter<Record<string, unknown>> {
   return timeField === '_id'

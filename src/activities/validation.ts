@@ -145,7 +145,8 @@ async function connectWithin(
   for (;;) {
     progress.attempts += 1;
     ctx.heartbeat(progress);
-    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(MAX_ATTEMPT_MS, deadline - Date.now()));
+    // At most a quarter of the budget per attempt, so even a short bound shows several attempts.
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(MAX_ATTEMPT_MS, budgetMs / 4, deadline - Date.now()));
     const client = new MongoClient(uri, clientOptions(credentials, timeoutMs));
     const abort = () => void client.close(true).catch(() => undefined);
     signal.addEventListener('abort', abort, { once: true });
