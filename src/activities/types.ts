@@ -14,7 +14,14 @@ import type {
 import type { RestoreJobState } from '../common/restore-job-state';
 import type { ValidationReport, ValidationSpec } from '../common/validation';
 
-export type { DeploymentRef, DeploymentState, RestoreJobSpec, RestoreJobView, SnapshotView, ValidationReport };
+export type {
+  DeploymentRef,
+  DeploymentState,
+  RestoreJobSpec,
+  RestoreJobView,
+  SnapshotView,
+  ValidationReport,
+};
 
 /** The restore jobs a submission may adopt: the same restore, created by this workflow's own POST. */
 export interface RestoreJobMatch {
