@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MongoServerError } from 'mongodb';
+import { createBackupApi } from '../../src/atlas/backup-api';
+import { createAtlasClient } from '../../src/atlas/client';
 import { startSimulator, type RunningSimulator, type SeedData } from '../../src/simulator';
 import { accepts, asContent, clientFor, readContent, withClient } from './data-support';
 import { HOUR, MINUTE, call } from './helpers';
@@ -84,6 +86,29 @@ describe('simulator data plane', () => {
         /^mongodb:\/\/127\.0\.0\.1:\d+\/\?authSource=admin$/,
       );
       assert.match(view.json.connectionStrings.standardSrv, /^mongodb\+srv:\/\//);
+    }
+    // The Atlas client's kind-neutral view picks `standard`, the address the data answers on.
+    const atlas = createAtlasClient({
+      baseUrl: sim.url,
+      credentials: {
+        type: 'digest',
+        publicKey: sim.credentials.publicKey,
+        privateKey: sim.credentials.privateKey,
+      },
+    });
+    try {
+      const api = createBackupApi(atlas);
+      for (const [kind, name] of [
+        ['cluster', source],
+        ['serverless', sim.ids.serverlessSource],
+        ['flex', sim.ids.flexSource],
+      ] as const)
+        assert.equal(
+          (await api.getDeployment({ kind, groupId: g, name })).connectionString,
+          await uriOf(name),
+        );
+    } finally {
+      await atlas.close();
     }
     const uri = cluster.json.connectionStrings.standard as string;
     const expected = data().expectedContent(g, source);
