@@ -119,50 +119,58 @@ interface Connected {
 }
 
 /**
- * Connects and pings, retrying with backoff until `deadline` (real ms); a restored deployment refuses
- * connections for a while, and a refused password may be a user not yet in place, so both are retried.
+ * Reads the deployment's connection string from Atlas, connects and pings, retrying with backoff until the
+ * budget (real ms) is spent: a restored deployment refuses connections for a while, may show no
+ * connection string yet, and may refuse a user not yet in place, so all three are retried. Atlas' own
+ * errors are not: a 4xx fails at once, a 5xx is left to the activity's retry policy.
  */
 async function connectWithin(
   which: 'target' | 'source',
   ref: DeploymentRef,
-  uri: string,
+  atlas: AtlasBackupApi,
   credentials: DatabaseCredentials,
   budgetMs: number,
   progress: ValidationProgress,
 ): Promise<Connected> {
   const ctx = Context.current();
   const signal = ctx.cancellationSignal;
-  const host = hostsOf(uri);
   const deadline = Date.now() + budgetMs;
-  Object.assign(progress, {
-    phase: 'connecting',
-    deployment: which,
-    host,
-    attempts: 0,
-    lastError: undefined,
-  });
+  Object.assign(progress, { phase: 'connecting', deployment: which, attempts: 0 });
+  delete progress.host;
+  delete progress.lastError;
+  let uri: string | undefined;
   let delay = FIRST_RETRY_MS;
   for (;;) {
     progress.attempts += 1;
     ctx.heartbeat(progress);
-    // At most a quarter of the budget per attempt, so even a short bound shows several attempts.
-    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(MAX_ATTEMPT_MS, budgetMs / 4, deadline - Date.now()));
-    const client = new MongoClient(uri, clientOptions(credentials, timeoutMs));
-    const abort = () => void client.close(true).catch(() => undefined);
-    signal.addEventListener('abort', abort, { once: true });
-    try {
-      await client.connect();
-      await client.db('admin').command({ ping: 1 });
-      return { client, attempts: progress.attempts, connectedAt: new Date().toISOString() };
-    } catch (error) {
-      await client.close(true).catch(() => undefined);
-      if (signal.aborted) throw signal.reason;
-      progress.lastError = describeError(error, credentials);
-      ctx.heartbeat(progress);
-    } finally {
-      signal.removeEventListener('abort', abort);
+    uri ??= (await callAtlas(signal, () => atlas.getDeployment(ref, { signal }))).connectionString;
+    if (uri === undefined) {
+      progress.lastError = 'Atlas shows no connection string for it yet';
+    } else {
+      progress.host = hostsOf(uri);
+      // At most a quarter of the budget per attempt, so even a short bound shows several attempts.
+      const timeoutMs = Math.max(
+        MIN_ATTEMPT_MS,
+        Math.min(MAX_ATTEMPT_MS, budgetMs / 4, deadline - Date.now()),
+      );
+      const client = new MongoClient(uri, clientOptions(credentials, timeoutMs));
+      const abort = () => void client.close(true).catch(() => undefined);
+      signal.addEventListener('abort', abort, { once: true });
+      try {
+        await client.connect();
+        await client.db('admin').command({ ping: 1 });
+        return { client, attempts: progress.attempts, connectedAt: new Date().toISOString() };
+      } catch (error) {
+        await client.close(true).catch(() => undefined);
+        if (signal.aborted) throw signal.reason;
+        progress.lastError = describeError(error, credentials);
+      } finally {
+        signal.removeEventListener('abort', abort);
+      }
     }
+    ctx.heartbeat(progress);
     if (Date.now() + delay >= deadline) {
+      const host = progress.host ?? '(no connection string)';
       throw ApplicationFailure.create({
         type: ValidationFailureType.ValidationUnreachable,
         nonRetryable: true,
@@ -176,18 +184,6 @@ async function connectWithin(
 }
 
 export function validationActivities(deps: ValidationDeps) {
-  /** The deployment's connection string from Atlas (its kind-neutral view). */
-  async function connectionStringOf(ref: DeploymentRef): Promise<string> {
-    const signal = Context.current().cancellationSignal;
-    const view = await callAtlas(signal, () => deps.atlas.getDeployment(ref, { signal }));
-    if (view.connectionString) return view.connectionString;
-    throw ApplicationFailure.create({
-      type: ValidationFailureType.ValidationUnreachable,
-      nonRetryable: true,
-      message: `Atlas shows no connection string for ${ref.name} (project ${ref.groupId}), so its data cannot be read`,
-    });
-  }
-
   return {
     /**
      * Connects to the restored target (within `spec.connectTimeout`) and runs every check; the report
@@ -217,11 +213,10 @@ export function validationActivities(deps: ValidationDeps) {
       const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
       const clients: MongoClient[] = [];
       try {
-        const targetUri = await connectionStringOf(input.target);
         const target = await connectWithin(
           'target',
           input.target,
-          targetUri,
+          deps.atlas,
           credentials,
           budgetMs,
           progress,
@@ -229,11 +224,10 @@ export function validationActivities(deps: ValidationDeps) {
         clients.push(target.client);
         let source: MongoClient | undefined;
         if (input.source && input.spec.checks.some((check) => check.kind === 'count' && check.ofSource)) {
-          const sourceUri = await connectionStringOf(input.source);
           const connected = await connectWithin(
             'source',
             input.source,
-            sourceUri,
+            deps.atlas,
             credentials,
             budgetMs,
             progress,

@@ -24,7 +24,7 @@ export const connectionStringsSchema = z.looseObject({
 
 /**
  * Where a driver reaches a deployment: `standard` (the host list) first, which needs no DNS SRV lookup and
- * is what the simulator's data plane answers on, else `standardSrv`.
+ * is what the simulator's data plane answers on, else `standardSrv` (docs/atlas.md#connection-strings).
  */
 export function connectionStringOf(deployment: {
   connectionStrings?: z.infer<typeof connectionStringsSchema>;

@@ -388,6 +388,35 @@ describe('validateRestore against the simulator data plane', () => {
     noSecret(JSON.stringify(beats));
   });
 
+  it('falls back to standardSrv where Atlas shows no standard string, and names that host when it never resolves', async () => {
+    const plain = await startSimulator({ timeScale: 1e-6 });
+    const plainClient = createAtlasClient({
+      baseUrl: plain.url,
+      credentials: {
+        type: 'digest',
+        publicKey: plain.credentials.publicKey,
+        privateKey: plain.credentials.privateKey,
+      },
+    });
+    try {
+      const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000 }, { logger: quiet });
+      const { validateRestore } = createActivities({ atlas: createBackupApi(plainClient), database: user() });
+      const view = await createBackupApi(plainClient).getDeployment(target);
+      const srvHost = view.connectionString!.slice('mongodb+srv://'.length);
+      await assert.rejects(
+        env.run(validateRestore, { target, spec: spec([{ kind: 'exists', database: 'shop' }], '2s') }),
+        (error: unknown) => {
+          unreachable(error, srvHost);
+          noSecret((error as Error).message);
+          return true;
+        },
+      );
+    } finally {
+      await plainClient.close();
+      await plain.close();
+    }
+  });
+
   it('fails as ValidationNotConfigured without database credentials, naming the variables', async () => {
     const env = new MockActivityEnvironment({}, { logger: quiet });
     const { validateRestore } = createActivities({ atlas: createBackupApi(client) });

@@ -154,7 +154,7 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     assert.equal(table.lines.length, 3, table.stdout);
     assert.ok(table.lines.slice(1).every((l) => l.includes('serverless:orders-serverless')));
     assert.ok(
-      table.lines.some((l) => /Z  finished /.test(l)) && table.lines.some((l) => /Z  cancelled /.test(l)),
+      table.lines.some((l) => /Z {2}finished /.test(l)) && table.lines.some((l) => /Z {2}cancelled /.test(l)),
     );
 
     const none = await runCli(['list', '--group', stack.projectId, '--status', 'terminated', '--json'], {
