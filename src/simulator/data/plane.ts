@@ -31,6 +31,18 @@ export const dataPlaneOptionsSchema = z.union([
 export type DataPlaneOptions = z.input<typeof dataPlaneOptionsSchema>;
 
 export const DEFAULT_TARGET_WARMUP_MS = 60_000;
+
+/** State folders of planes not closed yet, removed if the process exits without closing them. */
+const openRoots = new Set<string>();
+let exitHookInstalled = false;
+function trackRoot(root: string): void {
+  openRoots.add(root);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const open of openRoots) rmSync(open, { recursive: true, force: true });
+  });
+}
 /** Real time between two passes that bring every server in step with the clock. */
 const TICK_MS = 250;
 
@@ -79,6 +91,7 @@ export class DataPlane {
     const settings = typeof parsed === 'object' ? parsed : {};
     const binary = settings.wireServer ?? (await ensureWireServer());
     const root = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-data-'));
+    trackRoot(root);
     const plane = new DataPlane(core, binary, root, settings.targetWarmupMs ?? DEFAULT_TARGET_WARMUP_MS);
     try {
       await plane.reconcile();
@@ -298,5 +311,6 @@ export class DataPlane {
     );
     this.entries.clear();
     rmSync(this.root, { recursive: true, force: true });
+    openRoots.delete(this.root);
   }
 }
