@@ -343,3 +343,21 @@ describe('simulator data plane', () => {
     await assert.rejects(uriOf(target), /no deployment/);
   });
 });
+
+describe('simulator data plane start', () => {
+  it('fails to start, naming the binary, when the wire server does not come up', async () => {
+    await assert.rejects(
+      startSimulator({ dataPlane: { wireServer: { flavour: 'ferretdb', path: '/bin/false' } } }),
+      /ferretdb \(\/bin\/false\) did not start on port \d+ \(exit 1\)/,
+    );
+  });
+
+  it('refuses an option it does not know', async () => {
+    await assert.rejects(
+      startSimulator({ dataPlane: { warmup: 5 } as never }),
+      (error: unknown) =>
+        error instanceof RangeError &&
+        error.message === 'invalid dataPlane option: dataPlane Unrecognized key: "warmup"',
+    );
+  });
+});

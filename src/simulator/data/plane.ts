@@ -87,8 +87,12 @@ export class DataPlane {
   ) {}
 
   static async start(core: SimulatorCore, options: DataPlaneOptions): Promise<DataPlane> {
-    const parsed = dataPlaneOptionsSchema.parse(options);
-    const settings = typeof parsed === 'object' ? parsed : {};
+    const parsed = dataPlaneOptionsSchema.safeParse(options);
+    if (!parsed.success)
+      throw new RangeError(
+        `invalid dataPlane option: ${parsed.error.issues.map((i) => `${['dataPlane', ...i.path].join('.')} ${i.message}`).join('; ')}`,
+      );
+    const settings = typeof parsed.data === 'object' ? parsed.data : {};
     const binary = settings.wireServer ?? (await ensureWireServer());
     const root = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-data-'));
     trackRoot(root);
@@ -120,7 +124,12 @@ export class DataPlane {
           await entry.backend.stop();
         }),
     );
-    await Promise.all(this.world.deployments.filter((d) => !this.entries.has(d.id)).map((d) => this.add(d)));
+    // Every start settles before a failure is reported, so a close after it finds every server started.
+    const started = await Promise.allSettled(
+      this.world.deployments.filter((d) => !this.entries.has(d.id)).map((d) => this.add(d)),
+    );
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     await Promise.all([...this.entries.values()].map((entry) => this.sync(entry, true)));
   }
 
