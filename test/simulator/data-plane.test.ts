@@ -357,7 +357,7 @@ describe('simulator data plane start', () => {
       startSimulator({ dataPlane: { warmup: 5 } as never }),
       (error: unknown) =>
         error instanceof RangeError &&
-        error.message === 'invalid dataPlane option: dataPlane Unrecognized key: "warmup"',
+        error.message === 'invalid dataPlane option: dataPlane: Unrecognized key: "warmup"',
     );
   });
 });

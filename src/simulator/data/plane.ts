@@ -90,7 +90,7 @@ export class DataPlane {
     const parsed = dataPlaneOptionsSchema.safeParse(options);
     if (!parsed.success)
       throw new RangeError(
-        `invalid dataPlane option: ${parsed.error.issues.map((i) => `${['dataPlane', ...i.path].join('.')} ${i.message}`).join('; ')}`,
+        `invalid dataPlane option: ${parsed.error.issues.map((i) => `${['dataPlane', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
       );
     const settings = typeof parsed.data === 'object' ? parsed.data : {};
     const binary = settings.wireServer ?? (await ensureWireServer());
