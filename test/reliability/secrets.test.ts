@@ -282,129 +282,139 @@ test(
   'no database password appears in a validation history, log line or error',
   { timeout: 5 * 60_000 },
   async () => {
-    const env = await getTestEnv();
-    const sim = await startSimulator({
-      dataPlane: true,
-      // The clock moves only when advanced, so the restore below finishes exactly when told.
-      timeScale: 1e-6,
-      credentials: { databaseUsername: DB_USERNAME, databasePassword: DB_PASSWORD },
-    });
-    closeAfter(() => sim.close());
-    const g = sim.ids.projectId;
-    const source = { kind: 'cluster' as const, groupId: g, name: sim.ids.clusterSource };
-    const target = { kind: 'cluster' as const, groupId: g, name: sim.ids.clusterTarget };
-    const snapshot = sim.control
-      .state()
-      .deployments.find((d) => d.name === source.name)!
-      .snapshots.find((s) => s.status === 'completed')!;
-    const created = await call(sim, `/groups/${g}/clusters/${source.name}/backup/restoreJobs`, {
-      method: 'POST',
-      body: {
-        deliveryType: 'automated',
-        snapshotId: snapshot.id,
-        targetClusterName: target.name,
-        targetGroupId: g,
-      },
-    });
-    assert.equal(created.status, 200, created.text);
-    sim.control.advanceClock(21 * 60_000);
-    const job = await call(sim, `/groups/${g}/clusters/${source.name}/backup/restoreJobs/${created.json.id}`);
-    assert.ok(job.json.finishedAt, 'the restore finished');
-
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-validation-bundle-'));
-    closeAfter(async () => rmSync(dir, { recursive: true, force: true }));
-    const bundle = path.join(dir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./validation-workflow'),
-      logger: new DefaultLogger('WARN'),
-    });
-    writeFileSync(bundle, code);
-
-    const input: ValidateRestoreInput = {
-      target,
-      source,
-      restoredToSeconds: Date.parse(snapshot.createdAt) / 1000,
-      spec: validationSpecSchema.parse({
-        connectTimeout: '3s',
-        checks: [
-          { kind: 'exists', database: 'shop', collection: 'orders' },
-          { kind: 'count', database: 'shop', collection: 'orders', ofSource: {} },
-        ],
-      }),
-    };
-    const runs = [
-      { name: 'right password', password: DB_PASSWORD, reachable: true, expected: 'completed' },
-      {
-        name: 'wrong password',
-        password: WRONG_DB_PASSWORD,
-        reachable: true,
-        expected: 'ValidationUnreachable',
-      },
-      {
-        name: 'unreachable target',
-        password: DB_PASSWORD,
-        reachable: false,
-        expected: 'ValidationUnreachable',
-      },
-    ];
-    const haystacks = new Map<string, string>();
-    for (const run of runs) {
-      const taskQueue = uniqueTaskQueue(`reliability-validation-${run.name.replace(/ /g, '-')}`);
-      const worker = spawnWorker({
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        ATLAS_BASE_URL: sim.url,
-        ATLAS_PUBLIC_KEY: sim.credentials.publicKey,
-        ATLAS_PRIVATE_KEY: sim.credentials.privateKey,
-        VALIDATION_DB_USERNAME: DB_USERNAME,
-        VALIDATION_DB_PASSWORD: run.password,
-        WORKFLOW_BUNDLE_PATH: bundle,
-        LOG_LEVEL: 'DEBUG',
-        SHUTDOWN_GRACE: '1s',
+    // Closed here rather than in after hooks: registered in this test, after the first test of the file
+    // has run, such hooks were seen never to run, leaving the simulator open and the file's process alive.
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const env = await getTestEnv();
+      const sim = await startSimulator({
+        dataPlane: true,
+        // The clock moves only when advanced, so the restore below finishes exactly when told.
+        timeScale: 1e-6,
+        credentials: { databaseUsername: DB_USERNAME, databasePassword: DB_PASSWORD },
       });
-      closeAfter(() => worker.stop(5_000));
-      await waitForPoller(env.client, env.namespace, taskQueue, worker);
-      sim.data!.setReachable(g, target.name, run.reachable);
-      const handle = await env.client.workflow.start('validateOnly', {
-        taskQueue,
-        workflowId: `validation-${taskQueue}`,
-        args: [input],
+      cleanups.push(() => sim.close());
+      const g = sim.ids.projectId;
+      const source = { kind: 'cluster' as const, groupId: g, name: sim.ids.clusterSource };
+      const target = { kind: 'cluster' as const, groupId: g, name: sim.ids.clusterTarget };
+      const snapshot = sim.control
+        .state()
+        .deployments.find((d) => d.name === source.name)!
+        .snapshots.find((s) => s.status === 'completed')!;
+      const created = await call(sim, `/groups/${g}/clusters/${source.name}/backup/restoreJobs`, {
+        method: 'POST',
+        body: {
+          deliveryType: 'automated',
+          snapshotId: snapshot.id,
+          targetClusterName: target.name,
+          targetGroupId: g,
+        },
       });
-      const outcome = await handle.result().then(
-        (report: ValidationReport) => ({ report }),
-        (error: unknown) => ({ error }),
+      assert.equal(created.status, 200, created.text);
+      sim.control.advanceClock(21 * 60_000);
+      const job = await call(
+        sim,
+        `/groups/${g}/clusters/${source.name}/backup/restoreJobs/${created.json.id}`,
       );
-      sim.data!.setReachable(g, target.name, true);
-      if ('report' in outcome) {
-        assert.equal(run.expected, 'completed', `${run.name}: ${readable(outcome.report)}`);
-        assert.equal(outcome.report.ok, true, readable(outcome.report.checks));
-        haystacks.set(`validation ${run.name} report`, readable(outcome.report));
-      } else {
-        assert.equal(rootType(outcome.error), run.expected, `${run.name}: ${errorText(outcome.error)}`);
-        haystacks.set(`validation ${run.name} error`, errorText(outcome.error));
-      }
-      haystacks.set(`validation ${run.name} history`, readable(await handle.fetchHistory()));
-      await worker.stop(5_000);
-      haystacks.set(`validation ${run.name} worker output`, worker.output());
-    }
+      assert.ok(job.json.finishedAt, 'the restore finished');
 
-    const secrets = needles([]);
-    const planted = new Map([['planted', `${[...haystacks.values()][0]} ${DB_PASSWORD}`]]);
-    assert.deepEqual(occurrences(planted, secrets), ['database password in planted']);
-    assert.ok(
-      [...haystacks.values()].some((text) => text.includes('Authentication failed')),
-      'the wrong password was refused by the server, and that reached the error',
-    );
-    const hits = occurrences(haystacks, secrets);
-    printSummary('secrets-validation', {
-      restores: runs.length,
-      faults: '{}',
-      duplicates: 0,
-      lost: hits.length,
-      secretsSearched: secrets.size,
-      places: haystacks.size,
-    });
-    assert.deepEqual(hits, [], 'no database password in any history, log line or error');
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-validation-bundle-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const bundle = path.join(dir, 'workflow-bundle.js');
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: require.resolve('./validation-workflow'),
+        logger: new DefaultLogger('WARN'),
+      });
+      writeFileSync(bundle, code);
+
+      const input: ValidateRestoreInput = {
+        target,
+        source,
+        restoredToSeconds: Date.parse(snapshot.createdAt) / 1000,
+        spec: validationSpecSchema.parse({
+          connectTimeout: '3s',
+          checks: [
+            { kind: 'exists', database: 'shop', collection: 'orders' },
+            { kind: 'count', database: 'shop', collection: 'orders', ofSource: {} },
+          ],
+        }),
+      };
+      const runs = [
+        { name: 'right password', password: DB_PASSWORD, reachable: true, expected: 'completed' },
+        {
+          name: 'wrong password',
+          password: WRONG_DB_PASSWORD,
+          reachable: true,
+          expected: 'ValidationUnreachable',
+        },
+        {
+          name: 'unreachable target',
+          password: DB_PASSWORD,
+          reachable: false,
+          expected: 'ValidationUnreachable',
+        },
+      ];
+      const haystacks = new Map<string, string>();
+      for (const run of runs) {
+        const taskQueue = uniqueTaskQueue(`reliability-validation-${run.name.replace(/ /g, '-')}`);
+        const worker = spawnWorker({
+          TEMPORAL_ADDRESS: env.address,
+          TEMPORAL_NAMESPACE: env.namespace,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          ATLAS_BASE_URL: sim.url,
+          ATLAS_PUBLIC_KEY: sim.credentials.publicKey,
+          ATLAS_PRIVATE_KEY: sim.credentials.privateKey,
+          VALIDATION_DB_USERNAME: DB_USERNAME,
+          VALIDATION_DB_PASSWORD: run.password,
+          WORKFLOW_BUNDLE_PATH: bundle,
+          LOG_LEVEL: 'DEBUG',
+          SHUTDOWN_GRACE: '1s',
+        });
+        cleanups.push(() => worker.stop(5_000));
+        await waitForPoller(env.client, env.namespace, taskQueue, worker);
+        sim.data!.setReachable(g, target.name, run.reachable);
+        const handle = await env.client.workflow.start('validateOnly', {
+          taskQueue,
+          workflowId: `validation-${taskQueue}`,
+          args: [input],
+        });
+        const outcome = await handle.result().then(
+          (report: ValidationReport) => ({ report }),
+          (error: unknown) => ({ error }),
+        );
+        sim.data!.setReachable(g, target.name, true);
+        if ('report' in outcome) {
+          assert.equal(run.expected, 'completed', `${run.name}: ${readable(outcome.report)}`);
+          assert.equal(outcome.report.ok, true, readable(outcome.report.checks));
+          haystacks.set(`validation ${run.name} report`, readable(outcome.report));
+        } else {
+          assert.equal(rootType(outcome.error), run.expected, `${run.name}: ${errorText(outcome.error)}`);
+          haystacks.set(`validation ${run.name} error`, errorText(outcome.error));
+        }
+        haystacks.set(`validation ${run.name} history`, readable(await handle.fetchHistory()));
+        await worker.stop(5_000);
+        haystacks.set(`validation ${run.name} worker output`, worker.output());
+      }
+
+      const secrets = needles([]);
+      const planted = new Map([['planted', `${[...haystacks.values()][0]} ${DB_PASSWORD}`]]);
+      assert.deepEqual(occurrences(planted, secrets), ['database password in planted']);
+      assert.ok(
+        [...haystacks.values()].some((text) => text.includes('Authentication failed')),
+        'the wrong password was refused by the server, and that reached the error',
+      );
+      const hits = occurrences(haystacks, secrets);
+      printSummary('secrets-validation', {
+        restores: runs.length,
+        faults: '{}',
+        duplicates: 0,
+        lost: hits.length,
+        secretsSearched: secrets.size,
+        places: haystacks.size,
+      });
+      assert.deepEqual(hits, [], 'no database password in any history, log line or error');
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    }
   },
 );
