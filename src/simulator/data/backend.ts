@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,6 +40,16 @@ function trackForExit(child: ChildProcess): void {
   process.once('exit', () => {
     for (const c of running) c.kill('SIGKILL');
   });
+}
+
+let deathSignal: boolean | undefined;
+/**
+ * Whether util-linux's `setpriv` can start the servers with a parent-death signal: the exit hook above does
+ * not run when this process is killed, and without it the servers would outlive it.
+ */
+function canSetDeathSignal(): boolean {
+  deathSignal ??= spawnSync('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'true']).status === 0;
+  return deathSignal;
 }
 
 async function freePort(): Promise<number> {
@@ -128,7 +138,10 @@ async function createFirstUser(port: number, user: DatabaseUser): Promise<void> 
 async function startOnce(binary: WireServerBinary, dir: string, user: DatabaseUser): Promise<WireBackend> {
   const port = await freePort();
   const { args, env } = commandFor(binary, dir, port, user);
-  const child = spawn(binary.path, args, {
+  const [command, argv] = canSetDeathSignal()
+    ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', binary.path, ...args]]
+    : [binary.path, args];
+  const child = spawn(command, argv, {
     // Only what a server needs: no credential of ours from the parent's environment goes along.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: dir, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
