@@ -34,7 +34,7 @@ export const namespaceOf = (model: Pick<NamespaceModel, 'database' | 'collection
   `${model.database}.${model.collection}`;
 
 /** The moment a namespace's content is read at, when read at `atMs`. */
-export const contentMomentMs = (model: NamespaceModel, atMs: number) => model.frozenAtMs ?? atMs;
+const contentMomentMs = (model: NamespaceModel, atMs: number) => model.frozenAtMs ?? atMs;
 
 /** Documents in the namespace at `atMs`. */
 export function documentCount(model: NamespaceModel, atMs: number): number {
@@ -48,7 +48,7 @@ export function statsDocumentOf(model: StatsNamespace, atMs: number): StatsDocum
 }
 
 /** A seeded deployment's own namespaces: its generated collections and a `meta` per database. */
-export function seededContent(deployment: DeploymentRecord, anchorSec: number): NamespaceModel[] {
+function seededContent(deployment: DeploymentRecord, anchorSec: number): NamespaceModel[] {
   const models: NamespaceModel[] = [];
   for (const database of deployment.data?.databases ?? []) {
     const origins = database.collections.map((spec): CollectionOrigin => ({
@@ -116,7 +116,7 @@ function restoresInto(
 }
 
 /** The world's creation in whole seconds: the anchor of every generated collection. */
-export const anchorSecOf = (world: World) => Math.floor(world.dataAnchorMs / 1000);
+const anchorSecOf = (world: World) => Math.floor(world.dataAnchorMs / 1000);
 
 /**
  * What `deployment` holds at `atMs`. A whole-deployment restore replaces everything, so the newest finished

@@ -19,7 +19,7 @@ import { grow, rewrite, signatureOf, type Materialized } from './materialize';
  * deployment runs, while it warms up afterwards, and until its server holds the current model.
  */
 
-export const dataPlaneOptionsSchema = z.union([
+const dataPlaneOptionsSchema = z.union([
   z.boolean(),
   z.strictObject({
     /** The binary to run; default: `scripts/wire-server.sh` finds or builds one. */
@@ -30,7 +30,7 @@ export const dataPlaneOptionsSchema = z.union([
 ]);
 export type DataPlaneOptions = z.input<typeof dataPlaneOptionsSchema>;
 
-export const DEFAULT_TARGET_WARMUP_MS = 60_000;
+const DEFAULT_TARGET_WARMUP_MS = 60_000;
 
 /** State folders of planes not closed yet, removed if the process exits without closing them. */
 const openRoots = new Set<string>();

@@ -13,7 +13,7 @@ export const SYSTEM_DATABASES: readonly string[] = ['admin', 'local', 'config'];
 /** The generated collection in every seeded database that holds the `stats` document. */
 export const STATS_COLLECTION = 'meta';
 
-export const indexSpecSchema = z.strictObject({
+const indexSpecSchema = z.strictObject({
   name: z
     .string()
     .min(1, 'must not be empty')
@@ -30,7 +30,7 @@ export const indexSpecSchema = z.strictObject({
 });
 export type IndexSpec = z.output<typeof indexSpecSchema>;
 
-export const collectionSpecSchema = z
+const collectionSpecSchema = z
   .strictObject({
     name: collectionNameSchema.refine(
       (name) => name !== STATS_COLLECTION,
@@ -50,7 +50,6 @@ export const collectionSpecSchema = z
       names.add(index.name);
     });
   });
-export type CollectionSpec = z.output<typeof collectionSpecSchema>;
 
 export const deploymentDataSchema = z.strictObject({
   databases: z
