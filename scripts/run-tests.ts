@@ -1,6 +1,7 @@
 /**
- * `npm test`: provisions Temporal's servers (first run builds them, later runs reuse the cache), starts ONE
- * dev server for the whole run, bundles the workflow code once, then hands over to node's test runner.
+ * `npm test`: provisions Temporal's servers and the simulator's wire server (first run builds them, later
+ * runs reuse the cache), starts ONE dev server for the whole run, bundles the workflow code once, then
+ * hands over to node's test runner.
  * Its summary is the last thing printed.
  *
  *   npm test                      every test/**\/*.test.ts
@@ -16,6 +17,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/common/contract';
 import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli, ensureTemporalTestServer, projectRoot } from '../src/dev/temporal-tools';
 import { productionBundleOptions } from '../src/worker/bundle';
+import { ensureWireServer } from '../src/dev/wire-server';
 
 const root = projectRoot(__dirname);
 
@@ -55,11 +57,16 @@ async function main(): Promise<number> {
   }
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const started = Date.now();
-  await ensureTemporalTestServer();
+  // The wire server backs the simulator's data plane (tests that start it); a fresh machine builds it here.
+  const [, wireServer] = await Promise.all([ensureTemporalTestServer(), ensureWireServer()]);
   const server = await startServer();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'atlas-restore-tests-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_TEST_ADDRESS: server.address };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_TEST_ADDRESS: server.address,
+      WIRE_SERVER_PATH: wireServer.path,
+    };
     const workflowsPath = path.join(root, 'src', 'workflows', 'index.ts');
     if (existsSync(workflowsPath)) {
       const { code } = await bundleWorkflowCode({

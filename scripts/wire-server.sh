@@ -19,9 +19,11 @@ die() { printf '[wire-server] error: %s\n' "$*" >&2; exit 1; }
 
 flavour_of() { # prints mongod|ferretdb for a binary, or nothing
   local out
-  out=$("$1" --version 2>&1 | head -n 5 || true)
+  out=$("$1" --version 2>&1 | head -n 10 || true)
+  # FerretDB prints its build fields ("version: v1.24.2", "commit: ...", "debugBuild: false") and, in
+  # builds from its own tree, its name; mongod prints "db version v...".
   case "$out" in
-    *[Ff]erret*) echo ferretdb ;;
+    *[Ff]erret* | *debugBuild:*) echo ferretdb ;;
     *"db version"*) echo mongod ;;
   esac
 }

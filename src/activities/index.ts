@@ -5,6 +5,7 @@ import { isTerminalRestoreJobState } from '../common/restore-job-state';
 import { callAtlas } from './failures';
 import { pollLoop } from './polling';
 import { matchesRestoreJob, normalizeMatch, normalizeSpec } from './restore-jobs';
+import { validationActivities, type DatabaseCredentials } from './validation';
 import type {
   DeploymentState,
   IdleWaitInput,
@@ -23,6 +24,7 @@ import type {
 } from './types';
 
 export type * from './types';
+export type { DatabaseCredentials } from './validation';
 
 /** Real time one call of a waiting activity keeps polling before it hands its progress to the workflow. */
 export const DEFAULT_PROGRESS_WINDOW_MS = 5 * 60_000;
@@ -44,11 +46,17 @@ export interface ActivityDeps {
    * once, so another worker carries on within seconds instead of after the grace time.
    */
   draining?: AbortSignal;
+  /**
+   * The database user `validateRestore` connects to restored targets as (`VALIDATION_DB_*`); without it
+   * validation fails with `ValidationNotConfigured`. Stays in the worker like the Atlas credentials.
+   */
+  database?: DatabaseCredentials;
 }
 
 /**
  * The restore activities: one per Atlas call, thin (call the API, map its error to a Temporal failure),
- * plus two long-running, heartbeating waits whose polls cost no history events.
+ * two long-running, heartbeating waits whose polls cost no history events, and the validation of the
+ * restored data.
  */
 export function createActivities(deps: ActivityDeps) {
   const { atlas } = deps;
@@ -71,6 +79,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...validationActivities({ atlas, ...(deps.database ? { database: deps.database } : {}) }),
+
     async getDeployment(ref: DeploymentRef): Promise<DeploymentState> {
       const s = signal();
       return deploymentState(await callAtlas(s, () => atlas.getDeployment(ref, { signal: s })));

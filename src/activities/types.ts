@@ -12,8 +12,16 @@ import type {
   SnapshotView,
 } from '../common/atlas-views';
 import type { RestoreJobState } from '../common/restore-job-state';
+import type { ValidationReport, ValidationSpec } from '../common/validation';
 
-export type { DeploymentRef, DeploymentState, RestoreJobSpec, RestoreJobView, SnapshotView };
+export type {
+  DeploymentRef,
+  DeploymentState,
+  RestoreJobSpec,
+  RestoreJobView,
+  SnapshotView,
+  ValidationReport,
+};
 
 /** The restore jobs a submission may adopt: the same restore, created by this workflow's own POST. */
 export interface RestoreJobMatch {
@@ -138,4 +146,29 @@ export interface PickedSnapshot {
   /** Absent when there were none. */
   snapshotId?: string;
   takenAt?: string;
+}
+
+/**
+ * What `validateRestore` checks: the target, read from Atlas for its connection string, against the spec.
+ * `ofSource` counts also read the live source, counting its documents up to the restored moment.
+ */
+export interface ValidateRestoreInput {
+  target: DeploymentRef;
+  /** Needed by `ofSource` count checks. */
+  source?: DeploymentRef;
+  /** The moment the restored data is from (snapshot time or point in time), Unix seconds; for `ofSource`. */
+  restoredToSeconds?: number;
+  spec: ValidationSpec;
+}
+
+/** Heartbeat details of `validateRestore`, so a stuck connection shows what it is waiting for. */
+export interface ValidationProgress {
+  phase: 'connecting' | 'checking';
+  /** Which deployment it is connecting to (or checking), `host:port`. */
+  deployment?: 'target' | 'source';
+  host?: string;
+  attempts: number;
+  lastError?: string;
+  /** Checks done so far. */
+  checked: number;
 }

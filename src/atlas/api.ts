@@ -24,6 +24,11 @@ export interface DeploymentRef {
 
 /** A deployment as the restore engine needs to see it, whatever its kind. */
 export interface DeploymentView extends DeploymentState {
+  /**
+   * Where a driver reaches its data (`connectionStrings.standard`, else `standardSrv`). Only activities
+   * read it; it stays out of `DeploymentState`, which goes into workflow history.
+   */
+  connectionString?: string;
   /** The parsed response, unknown fields kept. */
   raw: Record<string, unknown>;
 }

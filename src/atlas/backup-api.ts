@@ -24,15 +24,19 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
     ref: Pick<DeploymentRef, 'groupId' | 'name'>,
     adapter: KindAdapter,
     raw: DeploymentRecord,
-  ): DeploymentView => ({
-    kind: adapter.kind,
-    groupId: ref.groupId,
-    name: ref.name,
-    stateName: raw.stateName,
-    continuousBackupEnabled: adapter.continuousBackupEnabled(raw),
-    topology: adapter.topology(raw),
-    raw,
-  });
+  ): DeploymentView => {
+    const connectionString = adapter.connectionString(raw);
+    return {
+      kind: adapter.kind,
+      groupId: ref.groupId,
+      name: ref.name,
+      stateName: raw.stateName,
+      continuousBackupEnabled: adapter.continuousBackupEnabled(raw),
+      topology: adapter.topology(raw),
+      ...(connectionString !== undefined ? { connectionString } : {}),
+      raw,
+    };
+  };
   const pageOf = <W, V>(page: Page<W>, map: (item: W) => V): Page<V> => ({
     ...page,
     results: page.results.map(map),

@@ -16,6 +16,22 @@ export const links = z.array(link);
 /** Control-plane states; Atlas may add values, so unknown ones parse and count as "not IDLE". */
 export const deploymentStateSchema = z.string();
 
+/** A deployment's `connectionStrings` (every kind); the private-endpoint forms are kept but not used. */
+export const connectionStringsSchema = z.looseObject({
+  standard: z.string().optional(),
+  standardSrv: z.string().optional(),
+});
+
+/**
+ * Where a driver reaches a deployment: `standard` (the host list) first, which needs no DNS SRV lookup and
+ * is what the simulator's data plane answers on, else `standardSrv` (docs/atlas.md#connection-strings).
+ */
+export function connectionStringOf(deployment: {
+  connectionStrings?: z.infer<typeof connectionStringsSchema>;
+}): string | undefined {
+  return deployment.connectionStrings?.standard ?? deployment.connectionStrings?.standardSrv;
+}
+
 /** `GET /groups/{groupId}` and the items of `GET /groups`. */
 export const projectSchema = z.looseObject({
   id: objectIdSchema,

@@ -152,3 +152,15 @@ export function describeCheck(check: ValidationCheck): string {
       return `indexes ${check.names.join(', ')} on ${ns}`;
   }
 }
+
+/**
+ * Failure types of the validation activity (non-retryable `ApplicationFailure`s): the target (or the
+ * source) never accepted a connection within `connectTimeout`, or the worker has no database credentials.
+ * A check that fails is not a failure of the activity: it is a result with `ok: false`.
+ */
+export const ValidationFailureType = {
+  ValidationUnreachable: 'ValidationUnreachable',
+  ValidationNotConfigured: 'ValidationNotConfigured',
+  InvalidValidationInput: 'InvalidValidationInput',
+} as const;
+export type ValidationFailureType = (typeof ValidationFailureType)[keyof typeof ValidationFailureType];

@@ -107,7 +107,18 @@ export function buildClassicRestoreJob(
     createdMs: nowMs,
     outcome: scenario.outcome,
     durationMs: scenario.durationMs,
+    data: scenario.data,
+    ...(request.deliveryType !== 'download' ? { dataAsOfMs: restoredMomentMs(request, snapshot) } : {}),
   };
+}
+
+/** A point-in-time restore writes the content of that second; a snapshot restore the snapshot's. */
+function restoredMomentMs(
+  request: RestoreJobCreate,
+  snapshot: SnapshotState | undefined,
+): number | undefined {
+  const seconds = request.pointInTimeUTCSeconds ?? request.oplogTs;
+  return seconds !== undefined ? seconds * 1000 : snapshot?.takenMs;
 }
 
 const DOWNLOAD_LINK_LIFETIME_MS = 3_600_000;

@@ -16,10 +16,12 @@ Flags:
                           default seed
   --state-file <file>     keep the state in this JSON file and reload it on start
   --faults <name|file>    fault profile: ${Object.keys(FAULT_PROFILES).join(', ')}, or a JSON file (default none)
+  --no-data               no data plane: no wire server per deployment, no connectionStrings.standard
   --help                  this text
 
 Credentials: ATLAS_PUBLIC_KEY, ATLAS_PRIVATE_KEY, ATLAS_CLIENT_ID, ATLAS_CLIENT_SECRET override the
-simulator's own throwaway ones. Control surface: <url>/__sim/ (see the README, "Atlas simulator").`;
+simulator's own throwaway ones, and ATLAS_DB_USERNAME, ATLAS_DB_PASSWORD its database user. Control
+surface: <url>/__sim/ (see the README, "Atlas simulator").`;
 
 export class SimulatorUsageError extends Error {
   override readonly name = 'SimulatorUsageError';
@@ -67,6 +69,7 @@ export function simulatorOptionsFromArgs(
         'seed-file': { type: 'string' },
         'state-file': { type: 'string' },
         faults: { type: 'string' },
+        'no-data': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -75,7 +78,8 @@ export function simulatorOptionsFromArgs(
   }
   if (values.help) return { help: true };
   const str = (name: string) => values[name] as string | undefined;
-  const options: SimulatorOptions = {};
+  // The command is what people run by hand and in dry runs, where a restore should move real data.
+  const options: SimulatorOptions = { dataPlane: values['no-data'] !== true };
   const port = numberFlag(
     '--port',
     str('port'),
@@ -109,6 +113,8 @@ export function simulatorOptionsFromArgs(
     ...(env.ATLAS_PRIVATE_KEY ? { privateKey: env.ATLAS_PRIVATE_KEY } : {}),
     ...(env.ATLAS_CLIENT_ID ? { clientId: env.ATLAS_CLIENT_ID } : {}),
     ...(env.ATLAS_CLIENT_SECRET ? { clientSecret: env.ATLAS_CLIENT_SECRET } : {}),
+    ...(env.ATLAS_DB_USERNAME ? { databaseUsername: env.ATLAS_DB_USERNAME } : {}),
+    ...(env.ATLAS_DB_PASSWORD ? { databasePassword: env.ATLAS_DB_PASSWORD } : {}),
   };
   if (Object.keys(credentials).length > 0) options.credentials = credentials;
   return { help: false, options };
@@ -140,6 +146,12 @@ export async function runSimulatorCommand(
       `  time scale        ${parsed.options.timeScale ?? 1}x`,
       `  API key (Digest)  ATLAS_PUBLIC_KEY=${credentials.publicKey} ATLAS_PRIVATE_KEY=${credentials.privateKey}`,
       `  service account   ATLAS_CLIENT_ID=${credentials.clientId} ATLAS_CLIENT_SECRET=${credentials.clientSecret}`,
+      ...(simulator.data
+        ? [
+            `  data plane        ${simulator.data.flavour}, one wire server per deployment (connectionStrings.standard)`,
+            `  database user     ATLAS_DB_USERNAME=${credentials.databaseUsername} ATLAS_DB_PASSWORD=${credentials.databasePassword} (worker: VALIDATION_DB_USERNAME, VALIDATION_DB_PASSWORD)`,
+          ]
+        : ['  data plane        off (--no-data)']),
       `  project           ${ids.projectId} (${ids.projectName})`,
       `  serverless        source ${ids.serverlessSource}, target ${ids.serverlessTarget}`,
       `  clusters          source ${ids.clusterSource}, target ${ids.clusterTarget}`,

@@ -17,7 +17,16 @@ import { RequestLog, type RequestCounts, type RequestLogEntry } from './request-
 import { simKind, snapshotsOf, worldFromSeed } from './kinds';
 import { restoreJobPhase } from './restore-jobs';
 import { parseSeed, seedIds, type ParsedSeed, type SeedData, type SimulatorIds } from './seed';
-import { RESTORE_OUTCOMES, World, loadWorld, newestFirst, saveWorld, type ScenarioSpec } from './state';
+import type { DataPlane, DataPlaneOptions, DeploymentDataState } from './data/plane';
+import {
+  RESTORE_DATA_OUTCOMES,
+  RESTORE_OUTCOMES,
+  World,
+  loadWorld,
+  newestFirst,
+  saveWorld,
+  type ScenarioSpec,
+} from './state';
 import { deploymentStateName, type ViewContext } from './views';
 
 /** Options of `startSimulator`. Every field is optional. */
@@ -59,6 +68,11 @@ export interface SimulatorOptions {
   tokenRequestsPerMinute?: number;
   /** Replaces the `errorCode` of any entry of the simulator's error table. */
   errorCodes?: Partial<Record<SimErrorKey, string>>;
+  /**
+   * A real MongoDB wire server per deployment holding its data (README, "Data plane"): `true`, or settings
+   * (`wireServer`, `targetWarmupMs`). Default off.
+   */
+  dataPlane?: DataPlaneOptions;
 }
 
 export interface ResolvedOptions {
@@ -111,12 +125,24 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 
 export const scenarioSchema = z.strictObject({
   outcome: z.enum(RESTORE_OUTCOMES),
+  /**
+   * What a `finished` job does to the target's data: `restored` (default), `stale` (left as it was) or
+   * `empty` (emptied).
+   */
+  data: z.enum(RESTORE_DATA_OUTCOMES).optional(),
   /** Simulated ms from the job's creation until its outcome. Default: the `restoreJobDurationMs` option. */
   durationMs: z.number().int().nonnegative().optional(),
   /** Applies to this existing job instead of the next one created. */
   jobId: objectIdSchema.optional(),
 });
 export type ScenarioRequest = z.input<typeof scenarioSchema>;
+
+export const reachableSchema = z.strictObject({
+  groupId: objectIdSchema,
+  name: z.string().min(1),
+  reachable: z.boolean(),
+});
+export type ReachableRequest = z.input<typeof reachableSchema>;
 
 export const faultsUpdateSchema = z.strictObject({
   /** Replaces the fault profile (a profile or a profile name) and restarts its random streams. */
@@ -167,6 +193,8 @@ export interface SimulatorControl {
   /** The request log and its counts per route, status and fault. */
   requests(): { entries: RequestLogEntry[]; counts: RequestCounts };
   clearRequests(): void;
+  /** With the data plane: makes a deployment's data unreachable, or reachable again. */
+  setReachable(request: ReachableRequest): ReachableRequest;
 }
 
 export interface SimulatorStateDump {
@@ -184,6 +212,8 @@ export interface SimulatorStateDump {
     continuousBackup: boolean;
     update?: { startsAt: string; endsAt: string };
     snapshots: { id: string; status: string; createdAt: string; frequencyType: string; expiresAt?: string }[];
+    /** With the data plane: where its data is and what its server holds. */
+    data?: DeploymentDataState;
   }[];
   restoreJobs: (Record<string, unknown> & {
     kind: string;
@@ -210,6 +240,8 @@ export class SimulatorCore implements SimulatorControl {
   world: World;
   /** Set once listening: the base of every `href`. */
   url = '';
+  /** Set once started, when the simulator runs with its data plane. */
+  dataPlane?: DataPlane;
   private readonly startSeed: ParsedSeed;
 
   constructor(options: SimulatorOptions) {
@@ -257,7 +289,9 @@ export class SimulatorCore implements SimulatorControl {
       flavour: 'v2',
       version: versions[versions.length - 1]!,
       nowMs,
+      ...this.connectionStrings(),
     });
+    const plane = this.dataPlane;
     const world = this.world;
     return {
       now: isoSeconds(nowMs),
@@ -282,6 +316,7 @@ export class SimulatorCore implements SimulatorControl {
           frequencyType: s.frequencyType,
           ...(s.expiresMs !== undefined ? { expiresAt: isoSeconds(s.expiresMs) } : {}),
         })),
+        ...(plane ? { data: plane.describe(d, nowMs) } : {}),
       })),
       restoreJobs: newestFirst(world.jobs).map((job) => {
         const kind = simKind(job.kind);
@@ -293,7 +328,7 @@ export class SimulatorCore implements SimulatorControl {
           deploymentName: job.deploymentName,
           state: deriveRestoreJobState(jobView),
           createdAt: isoSeconds(job.createdMs),
-          scenario: { outcome: job.outcome, durationMs: job.durationMs },
+          scenario: { outcome: job.outcome, durationMs: job.durationMs, data: job.data ?? 'restored' },
         };
       }),
       pendingScenarios: world.pendingScenarios.map((s) => ({ ...s })),
@@ -310,6 +345,7 @@ export class SimulatorCore implements SimulatorControl {
     }
     this.world = worldFromSeed(parsed, this.now());
     this.persist();
+    this.dataPlane?.worldReplaced(false);
   }
 
   reset(): void {
@@ -318,6 +354,7 @@ export class SimulatorCore implements SimulatorControl {
     this.buckets.clear();
     this.log.clear();
     this.persist();
+    this.dataPlane?.worldReplaced(true);
   }
 
   setScenario(input: ScenarioRequest): void {
@@ -325,12 +362,14 @@ export class SimulatorCore implements SimulatorControl {
     const spec: ScenarioSpec = {
       outcome: scenario.outcome,
       ...(scenario.durationMs !== undefined ? { durationMs: scenario.durationMs } : {}),
+      ...(scenario.data !== undefined ? { data: scenario.data } : {}),
     };
     if (scenario.jobId !== undefined) {
       const job = this.world.findJob(scenario.jobId);
       if (!job) throw new ControlError(`no restore job with id ${scenario.jobId}`, 404);
       job.outcome = spec.outcome;
       if (spec.durationMs !== undefined) job.durationMs = spec.durationMs;
+      if (spec.data !== undefined) job.data = spec.data;
     } else {
       this.world.pendingScenarios.push(spec);
     }
@@ -359,11 +398,32 @@ export class SimulatorCore implements SimulatorControl {
       throw new ControlError('invalid clock advance: ms must be a non-negative number');
     const now = this.clock.advance(ms);
     this.persist();
+    this.dataPlane?.clockAdvanced();
     return now;
   }
 
   requests() {
     return this.log.dump();
+  }
+
+  /**
+   * Makes a deployment's data unreachable (its gate refuses every connection and cuts the open ones) or
+   * reachable again. Needs the data plane.
+   */
+  setReachable(input: ReachableRequest): ReachableRequest {
+    const request = parseControl(reachableSchema, input, 'reachability');
+    if (!this.dataPlane) throw new ControlError('the simulator runs without its data plane', 409);
+    const deployment = this.world.findDeployment(request.groupId, request.name);
+    if (!deployment)
+      throw new ControlError(`no deployment ${request.name} in project ${request.groupId}`, 404);
+    this.dataPlane.setReachable(deployment.id, request.reachable);
+    return request;
+  }
+
+  /** The views' `connectionStrings.standard`: the deployment's gate, with the data plane. */
+  connectionStrings(): Pick<ViewContext, 'standardConnectionString'> {
+    const plane = this.dataPlane;
+    return plane ? { standardConnectionString: (d) => plane.connectionString(d.id) } : {};
   }
 
   clearRequests(): void {

@@ -1,10 +1,11 @@
+import type { DeploymentDataInput } from './data/spec';
 import type { SeedData, SimulatorIds } from './seed';
 
 /**
  * The world `atlas-restore simulator` and the demo start with when nothing else is given. Ids are fixed;
  * their first 8 hex digits put every creation on 2024-05-01, so each deployment has a long history and its
  * scheduled snapshots exist whatever the date. The second project holds a dedicated cluster for restores
- * across projects.
+ * across projects. The three sources hold data (`DEFAULT_SOURCE_DATA`); the targets start empty.
  */
 export const DEFAULT_IDS: SimulatorIds = {
   orgId: '66320490390bd8595f7be1ab',
@@ -30,6 +31,47 @@ export const DEFAULT_IDS: SimulatorIds = {
   otherProjectClusterTargetId: '663219a87401209bb1975b2b',
 };
 
+/**
+ * What each source of the default seed holds (data plane): about 5,800 documents at the world's creation,
+ * growing by 92 a simulated hour. The TTL index keeps ten years, so a real mongod's TTL monitor (which runs
+ * on real time) deletes none of the generated documents.
+ */
+export const DEFAULT_SOURCE_DATA: DeploymentDataInput = {
+  databases: [
+    {
+      name: 'shop',
+      collections: [
+        {
+          name: 'orders',
+          documents: 3_000,
+          writesPerHour: 30,
+          indexes: [
+            { name: 'status_1', key: { status: 1 } },
+            { name: 'writtenAt_-1', key: { writtenAt: -1 } },
+          ],
+        },
+        {
+          name: 'customers',
+          documents: 800,
+          writesPerHour: 2,
+          indexes: [{ name: 'region_1', key: { region: 1 } }],
+        },
+      ],
+    },
+    {
+      name: 'analytics',
+      collections: [
+        {
+          name: 'events',
+          documents: 2_000,
+          writesPerHour: 60,
+          indexes: [{ name: 'writtenAt_ttl', key: { writtenAt: 1 }, expireAfterSeconds: 10 * 365 * 86_400 }],
+        },
+      ],
+    },
+  ],
+};
+
 export const DEFAULT_SEED: SeedData = {
   projects: [
     { id: DEFAULT_IDS.projectId, name: DEFAULT_IDS.projectName, orgId: DEFAULT_IDS.orgId },
@@ -42,6 +84,7 @@ export const DEFAULT_SEED: SeedData = {
       name: DEFAULT_IDS.serverlessSource,
       continuousBackup: false,
       tags: [{ key: 'env', value: 'sandbox' }],
+      data: DEFAULT_SOURCE_DATA,
     },
     {
       id: DEFAULT_IDS.serverlessTargetId,
@@ -56,6 +99,7 @@ export const DEFAULT_SEED: SeedData = {
       name: DEFAULT_IDS.clusterSource,
       backupEnabled: true,
       pitEnabled: false,
+      data: DEFAULT_SOURCE_DATA,
     },
     { id: DEFAULT_IDS.clusterTargetId, groupId: DEFAULT_IDS.projectId, name: DEFAULT_IDS.clusterTarget },
     {
@@ -75,6 +119,7 @@ export const DEFAULT_SEED: SeedData = {
       groupId: DEFAULT_IDS.projectId,
       name: DEFAULT_IDS.flexSource,
       tags: [{ key: 'env', value: 'sandbox' }],
+      data: DEFAULT_SOURCE_DATA,
     },
     { id: DEFAULT_IDS.flexTargetId, groupId: DEFAULT_IDS.projectId, name: DEFAULT_IDS.flexTarget },
   ],
@@ -90,6 +135,13 @@ export interface SimulatorCredentials {
   clientId: string;
   /** Service account secret. Secret. */
   clientSecret: string;
+  /**
+   * The database user of every deployment's data (data plane). Atlas database users belong to the
+   * project, not to a snapshot, so a restore never changes them.
+   */
+  databaseUsername: string;
+  /** Its password. Secret. */
+  databasePassword: string;
 }
 
 export const DEFAULT_CREDENTIALS: SimulatorCredentials = {
@@ -97,4 +149,6 @@ export const DEFAULT_CREDENTIALS: SimulatorCredentials = {
   privateKey: 'c0ffee00-5151-4a7e-9d1b-2bb80d537b1d',
   clientId: 'mdb_sa_id_66320490505ada40f8e34e8b',
   clientSecret: 'mdb_sa_sk_2bb80d537b1da3e38bd30361aa855686',
+  databaseUsername: 'restore-checker',
+  databasePassword: 'dbpw-6c1e9a47-5d2b-4f08-b3a1-93e0c7d2f514',
 };

@@ -1,15 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { SimulatorCore, type SimulatorControl, type SimulatorOptions } from './core';
+import { contentAt, expectedContentOf, type ExpectedContent } from './data/content';
+import { DataPlane } from './data/plane';
 import type { SimulatorCredentials } from './default-seed';
+import type { WireServerFlavour } from '../dev/wire-server';
 import type { SimulatorIds } from './seed';
 import { createRequestListener } from './server';
+import type { DeploymentRecord } from './state';
 
 /**
  * A faithful MongoDB Atlas Admin API simulator on loopback: Digest and bearer auth, v1.0 and v2 routes for
  * projects, serverless instances and dedicated clusters, v2 routes for Flex clusters, their snapshots and
- * restore jobs (one module per kind under `kinds/`), a simulated clock, deterministic faults and a control
- * surface under `/__sim/`. See the README section "Atlas simulator".
+ * restore jobs (one module per kind under `kinds/`), a simulated clock, deterministic faults, a control
+ * surface under `/__sim/` and, optionally, a data plane of real wire servers holding each deployment's data
+ * (`data/`). See the README section "Atlas simulator".
  */
 
 export interface RunningSimulator {
@@ -25,23 +30,66 @@ export interface RunningSimulator {
   control: SimulatorControl;
   /** Simulated now, ms since the epoch. */
   now(): number;
+  /** The data plane's helpers; undefined unless started with `dataPlane`. */
+  data?: SimulatorData;
+}
+
+/** Helpers on the data plane for tests and tools. Deployments are named by project and name. */
+export interface SimulatorData {
+  /** Which wire server holds the data. */
+  flavour: WireServerFlavour;
+  /** The deployment's `connectionStrings.standard` (credentials: `credentials.databaseUsername`/`Password`). */
+  connectionString(groupId: string, name: string): Promise<string>;
+  /** What the deployment holds at `atMs` (default: simulated now) by the content model. */
+  expectedContent(groupId: string, name: string, atMs?: number): ExpectedContent;
+  /** Makes the deployment refuse every connection (and cut the open ones), or accept them again. */
+  setReachable(groupId: string, name: string, reachable: boolean): void;
+  /** Resolves once every server holds its content as of simulated now (after a seed, reset or clock jump). */
+  settle(): Promise<void>;
+}
+
+function dataHelpers(core: SimulatorCore, plane: DataPlane): SimulatorData {
+  const deployment = (groupId: string, name: string): DeploymentRecord => {
+    const found = core.world.findDeployment(groupId, name);
+    if (!found) throw new Error(`no deployment ${name} in project ${groupId}`);
+    return found;
+  };
+  return {
+    flavour: plane.binary.flavour,
+    async connectionString(groupId, name) {
+      const address = await plane.connectionStringOf(deployment(groupId, name).id);
+      if (!address) throw new Error(`${name} in project ${groupId} has no wire server`);
+      return address;
+    },
+    expectedContent(groupId, name, atMs = core.now()) {
+      return expectedContentOf(contentAt(core.world, deployment(groupId, name), atMs), atMs);
+    },
+    setReachable: (groupId, name, reachable) => void core.setReachable({ groupId, name, reachable }),
+    settle: () => plane.settle(),
+  };
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const core = new SimulatorCore(options);
+  if (options.dataPlane) core.dataPlane = await DataPlane.start(core, options.dataPlane);
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, createRequestListener(core));
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(core.options.port, core.options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(core.options.port, core.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await core.dataPlane?.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   core.url = `http://${host}:${address.port}`;
@@ -51,7 +99,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     closing ??= new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       for (const socket of sockets) socket.destroy();
-    }).then(() => core.persist());
+    })
+      .then(() => core.dataPlane?.close())
+      .then(() => core.persist());
     return closing;
   };
   return {
@@ -61,6 +111,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     ids: core.ids,
     control: core,
     now: () => core.now(),
+    ...(core.dataPlane ? { data: dataHelpers(core, core.dataPlane) } : {}),
   };
 }
 
@@ -70,7 +121,12 @@ export type {
   SimulatorStateDump,
   ScenarioRequest,
   FaultsUpdate,
+  ReachableRequest,
 } from './core';
+export type { DataPlaneOptions, DeploymentDataState } from './data/plane';
+export type { ExpectedContent } from './data/content';
+export type { StatsDocument } from './data/documents';
+export type { DeploymentDataInput } from './data/spec';
 export type { SimulatorCredentials } from './default-seed';
 export { DEFAULT_CREDENTIALS, DEFAULT_IDS, DEFAULT_SEED } from './default-seed';
 export type { SeedData, SimulatorIds } from './seed';
@@ -87,4 +143,4 @@ export {
 } from './faults';
 export { ERROR_TABLE, type SimErrorKey } from './errors';
 export type { RequestLogEntry, RequestCounts } from './request-log';
-export type { RestoreOutcome } from './state';
+export type { RestoreDataOutcome, RestoreOutcome } from './state';

@@ -78,12 +78,16 @@ export function resolveSnapshot(
   return snapshot;
 }
 
-/** The scenario the next job takes: the first queued one, else `finished` after the default duration. */
+/**
+ * The scenario the next job takes: the first queued one, else `finished` after the default duration,
+ * restoring the data.
+ */
 export function nextScenario(world: World, defaultDurationMs: number): Required<ScenarioSpec> {
   const scenario = world.pendingScenarios.shift();
   return {
     outcome: scenario?.outcome ?? 'finished',
     durationMs: scenario?.durationMs ?? defaultDurationMs,
+    data: scenario?.data ?? 'restored',
   };
 }
 

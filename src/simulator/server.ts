@@ -199,11 +199,14 @@ async function handleApi(
   )
     return;
 
+  // A restore job must never read finished before its target holds the restored data.
+  await core.dataPlane?.beforeApiRequest();
   const view: ViewContext = {
     apiBase: `${origin(core, req)}/api/atlas/${flavour}`,
     flavour,
     ...(version ? { version } : {}),
     nowMs: core.now(),
+    ...core.connectionStrings(),
   };
   let reply: Reply | SimError;
   try {
@@ -408,9 +411,11 @@ async function handleControl(
         return send(200, core.state());
       case 'POST /__sim/seed':
         core.seed(input() as never);
+        await core.dataPlane?.settle();
         return send(200, core.state());
       case 'POST /__sim/reset':
         core.reset();
+        await core.dataPlane?.settle();
         return send(200, core.state());
       case 'POST /__sim/scenario':
         core.setScenario(input() as never);
@@ -421,8 +426,11 @@ async function handleControl(
       case 'POST /__sim/clock/advance': {
         const ms = (input() as { ms?: unknown }).ms;
         const nowMs = core.advanceClock(ms as number);
+        await core.dataPlane?.settle();
         return send(200, { nowMs, now: new Date(nowMs).toISOString() });
       }
+      case 'POST /__sim/data/reachable':
+        return send(200, core.setReachable(input() as never));
       case 'GET /__sim/requests':
         return send(200, core.requests());
       case 'DELETE /__sim/requests':

@@ -2,6 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { DeploymentKind } from '../common/deployment-kinds';
 import type { DeliveryType } from '../atlas/schemas';
 import { HOUR_MS } from './clock';
+import type { DeploymentData } from './data/spec';
 import { objectIdFor, objectIdSeconds } from './ids';
 import type { ParsedSeed } from './seed';
 
@@ -32,6 +33,8 @@ export interface DeploymentRecord {
   backupHistory: BackupPeriod[];
   /** The last PATCH: `UPDATING` during [startsMs, endsMs), `IDLE` before and after. */
   update?: { startsMs: number; endsMs: number };
+  /** What the seed says the deployment holds (`data/spec.ts`); none: it starts empty. */
+  data?: DeploymentData;
 }
 
 export interface ExtraSnapshotRecord {
@@ -43,6 +46,13 @@ export interface ExtraSnapshotRecord {
 
 export const RESTORE_OUTCOMES = ['finished', 'failed', 'expired', 'cancelled', 'never'] as const;
 export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
+
+/**
+ * What a finished restore does to the target's data: writes the restored content (`restored`), or, for the
+ * failures validation exists to catch, leaves the target as it was (`stale`) or empties it (`empty`).
+ */
+export const RESTORE_DATA_OUTCOMES = ['restored', 'stale', 'empty'] as const;
+export type RestoreDataOutcome = (typeof RESTORE_DATA_OUTCOMES)[number];
 
 export interface RestoreJobRecord {
   id: string;
@@ -69,11 +79,16 @@ export interface RestoreJobRecord {
   durationMs: number;
   /** Set by DELETE (cancel); ends the job at that moment. */
   cancelledMs?: number;
+  /** What finishing does to the target's data; absent (jobs saved before it existed): `restored`. */
+  data?: RestoreDataOutcome;
+  /** The moment whose content the job restores (point in time, or the snapshot's data time). */
+  dataAsOfMs?: number;
 }
 
 export interface ScenarioSpec {
   outcome: RestoreOutcome;
   durationMs?: number;
+  data?: RestoreDataOutcome;
 }
 
 export interface ProjectRecord {
@@ -93,6 +108,8 @@ export interface PersistedWorld {
   extraSnapshots: ExtraSnapshotRecord[];
   jobs: RestoreJobRecord[];
   pendingScenarios: ScenarioSpec[];
+  /** The world's creation: generated collections hold their seeded document counts at this moment. */
+  dataAnchorMs?: number;
 }
 
 /** The simulator's mutable world: projects, deployments, extra snapshots, restore jobs, queued scenarios. */
@@ -103,10 +120,13 @@ export class World {
   jobs: RestoreJobRecord[] = [];
   pendingScenarios: ScenarioSpec[] = [];
   jobCounter = 0;
+  /** The world's creation (simulated ms): the anchor of every generated collection's write schedule. */
+  dataAnchorMs = 0;
 
   /** The world of a seed whose deployments each kind has already turned into records (`worldFromSeed`). */
   static fromSeed(seed: ParsedSeed, deployments: DeploymentRecord[], nowMs: number): World {
     const world = new World();
+    world.dataAnchorMs = nowMs;
     world.projects = seed.projects.map((p) => ({
       id: p.id,
       name: p.name,
@@ -134,6 +154,8 @@ export class World {
     world.jobs = data.jobs;
     world.pendingScenarios = data.pendingScenarios;
     world.jobCounter = data.jobCounter;
+    // State files from before the data plane: their world's data starts where they were saved.
+    world.dataAnchorMs = data.dataAnchorMs ?? data.simNowMs;
     return world;
   }
 
@@ -147,6 +169,7 @@ export class World {
       extraSnapshots: this.extraSnapshots,
       jobs: this.jobs,
       pendingScenarios: this.pendingScenarios,
+      dataAnchorMs: this.dataAnchorMs,
     };
   }
 

@@ -17,6 +17,22 @@ export interface ViewContext {
   /** The negotiated media-type version on v2. */
   version?: string;
   nowMs: number;
+  /** With the data plane: the address a driver reaches the deployment's data at. */
+  standardConnectionString?: (deployment: DeploymentRecord) => string | undefined;
+}
+
+/**
+ * A deployment's `connectionStrings`: the kind's own SRV string (a host that resolves nowhere), plus, with
+ * the data plane, `standard` naming the deployment's loopback address, as real dedicated and Flex clusters
+ * carry both. `standard` replaces the kind's own when it has one.
+ */
+export function connectionStrings(
+  deployment: DeploymentRecord,
+  ctx: ViewContext,
+  own: { standard?: string; standardSrv: string },
+): { standard?: string; standardSrv: string } {
+  const standard = ctx.standardConnectionString?.(deployment) ?? own.standard;
+  return { ...(standard !== undefined ? { standard } : {}), standardSrv: own.standardSrv };
 }
 
 export const link = (href: string, rel: string) => ({ href, rel });

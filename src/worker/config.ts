@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { DatabaseCredentials } from '../activities/validation';
 import { DEFAULT_TASK_QUEUE } from '../common/contract';
 import { formatDuration, parseDuration } from '../common/duration';
 import { loadEnvironment } from './env-file';
@@ -61,6 +62,8 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   /** A pre-built workflow bundle to load instead of the one the build writes to `dist/`. */
   workflowBundlePath?: string;
+  /** The database user restore validation connects as; `undefined`: validation fails as not configured. */
+  validationDatabase?: DatabaseCredentials;
 }
 
 export const WORKER_DEFAULTS = {
@@ -75,6 +78,7 @@ export const WORKER_DEFAULTS = {
   apiBudgetBurst: 20,
   logLevel: 'INFO',
   shutdownGrace: '30s',
+  validationAuthSource: 'admin',
 } as const;
 
 export class ConfigError extends Error {
@@ -173,6 +177,24 @@ function temporalCrossProblems(env: Record<string, string | undefined>): string[
   return problems;
 }
 
+function validationCrossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const isSet: Presence = (name) => unset(env[name]) !== undefined;
+  bothOrNeither(problems, isSet, 'VALIDATION_DB_USERNAME', 'VALIDATION_DB_PASSWORD');
+  const password = isSet('VALIDATION_DB_USERNAME') || isSet('VALIDATION_DB_PASSWORD');
+  if (password && isSet('VALIDATION_DB_X509_CERT_KEY_PATH'))
+    problems.push(
+      'VALIDATION_DB_X509_CERT_KEY_PATH: set either VALIDATION_DB_USERNAME + VALIDATION_DB_PASSWORD or VALIDATION_DB_X509_CERT_KEY_PATH, not both',
+    );
+  if (isSet('VALIDATION_DB_AUTH_SOURCE') && !password)
+    problems.push(
+      'VALIDATION_DB_AUTH_SOURCE: only applies with VALIDATION_DB_USERNAME + VALIDATION_DB_PASSWORD',
+    );
+  if (isSet('VALIDATION_DB_TLS_CA_PATH') && !isSet('VALIDATION_DB_X509_CERT_KEY_PATH'))
+    problems.push('VALIDATION_DB_TLS_CA_PATH: only applies with VALIDATION_DB_X509_CERT_KEY_PATH');
+  return problems;
+}
+
 function atlasCrossProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   const isSet: Presence = (name) => unset(env[name]) !== undefined;
@@ -224,6 +246,16 @@ export const workerEnvSchema = z.looseObject({
       .refine((ms) => ms >= 0 && ms <= 3_600_000, 'must be a duration from 0s to 1h, e.g. 30s or 2m'),
   ),
   WORKFLOW_BUNDLE_PATH: optional(text.refine((file) => readable(file), 'must name a readable file')),
+  VALIDATION_DB_USERNAME: optional(text.regex(/^\S+$/, 'must not contain whitespace')),
+  VALIDATION_DB_PASSWORD: optional(secret),
+  VALIDATION_DB_AUTH_SOURCE: optional(
+    text.regex(/^[^\s/\\."$]{1,63}$/, 'must be a database name, e.g. admin'),
+  ),
+  // Paths, not contents: the driver reads the files itself when it connects.
+  VALIDATION_DB_X509_CERT_KEY_PATH: optional(
+    text.refine((file) => readable(file), 'must name a readable file'),
+  ),
+  VALIDATION_DB_TLS_CA_PATH: optional(text.refine((file) => readable(file), 'must name a readable file')),
 });
 
 function readable(file: string): boolean {
@@ -282,6 +314,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     ...(parsed.success ? [] : problemsOf(parsed.error)),
     ...temporalCrossProblems(env),
     ...atlasCrossProblems(env),
+    ...validationCrossProblems(env),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -316,6 +349,19 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     };
   if (e.METRICS_PORT !== undefined) config.metricsPort = e.METRICS_PORT;
   if (e.WORKFLOW_BUNDLE_PATH !== undefined) config.workflowBundlePath = e.WORKFLOW_BUNDLE_PATH;
+  if (e.VALIDATION_DB_USERNAME !== undefined)
+    config.validationDatabase = {
+      username: e.VALIDATION_DB_USERNAME,
+      password: e.VALIDATION_DB_PASSWORD!,
+      authSource: e.VALIDATION_DB_AUTH_SOURCE ?? WORKER_DEFAULTS.validationAuthSource,
+    };
+  else if (e.VALIDATION_DB_X509_CERT_KEY_PATH !== undefined)
+    config.validationDatabase = {
+      x509: {
+        certificateKeyFile: e.VALIDATION_DB_X509_CERT_KEY_PATH,
+        ...(e.VALIDATION_DB_TLS_CA_PATH !== undefined ? { caFile: e.VALIDATION_DB_TLS_CA_PATH } : {}),
+      },
+    };
   return config;
 }
 
@@ -356,7 +402,20 @@ export function describeWorkerConfig(config: WorkerConfig): Record<string, unkno
     metricsPort: config.metricsPort ?? null,
     logLevel: config.logLevel,
     shutdownGrace: formatDuration(config.shutdownGraceMs),
+    validation: describeValidation(config.validationDatabase),
   };
+}
+
+/** How validation authenticates, by user name or certificate file: never the password. */
+function describeValidation(database: DatabaseCredentials | undefined): Record<string, unknown> | string {
+  if (!database) return 'not configured';
+  if ('x509' in database)
+    return {
+      auth: 'x509',
+      certificateKeyFile: database.x509.certificateKeyFile,
+      caFile: database.x509.caFile ?? null,
+    };
+  return { auth: 'password', username: database.username, authSource: database.authSource ?? 'admin' };
 }
 
 /** Options for `Connection.connect` and `NativeConnection.connect` (both take the same three). */

@@ -128,6 +128,7 @@ export async function createRestoreWorker(
       activities: createActivities({
         atlas: options.atlas ?? createAtlasApi(config),
         draining: draining.signal,
+        ...(config.validationDatabase ? { database: config.validationDatabase } : {}),
       }),
       maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivityTaskExecutions,

@@ -257,6 +257,18 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
         assert.equal(job.id, jobs.results[0]!.id);
       }
     });
+
+    it('backup API: a deployment view carries its connection string, standardSrv where it has no standard', async () => {
+      for (const ref of [
+        { kind: 'serverless', ...serverless },
+        { kind: 'cluster', ...cluster },
+      ] satisfies DeploymentRef[]) {
+        const view = await api.getDeployment(ref);
+        const strings = view.raw.connectionStrings as { standardSrv: string };
+        assert.equal(view.connectionString, strings.standardSrv);
+        assert.match(view.connectionString!, /^mongodb\+srv:\/\//);
+      }
+    });
   });
 }
 

@@ -14,7 +14,7 @@ const CLI_MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 /** Variables of ours a developer's shell may hold; the child gets only what the caller gives. */
 const OWN_VARIABLES =
-  /^(TEMPORAL_|ATLAS_|WORKER_|METRICS_PORT$|LOG_LEVEL$|SHUTDOWN_GRACE$|WORKFLOW_BUNDLE_PATH$)/;
+  /^(TEMPORAL_|ATLAS_|WORKER_|VALIDATION_|METRICS_PORT$|LOG_LEVEL$|SHUTDOWN_GRACE$|WORKFLOW_BUNDLE_PATH$)/;
 
 export interface WorkerProcess {
   child: ChildProcess;

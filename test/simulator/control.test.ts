@@ -202,7 +202,22 @@ describe('atlas-restore simulator command', () => {
     assert.equal(parsed.options.timeScale, 60);
     assert.equal((parsed.options.faults as { seed: number }).seed, 7);
     assert.deepEqual(parsed.options.credentials, { publicKey: 'envpubkey', privateKey: 'env-private' });
+    assert.equal(parsed.options.dataPlane, true, 'the command runs with its data plane');
     assert.deepEqual(simulatorOptionsFromArgs(['--help']), { help: true });
+  });
+
+  it('turns the data plane off with --no-data and takes the database user from ATLAS_DB_*', () => {
+    const parsed = simulatorOptionsFromArgs(['--no-data'], {
+      ATLAS_DB_USERNAME: 'envdbuser',
+      ATLAS_DB_PASSWORD: 'env-db-password',
+    });
+    assert.equal(parsed.help, false);
+    if (parsed.help) return;
+    assert.equal(parsed.options.dataPlane, false);
+    assert.deepEqual(parsed.options.credentials, {
+      databaseUsername: 'envdbuser',
+      databasePassword: 'env-db-password',
+    });
   });
 
   it('names the flag and the rule when one is wrong', () => {
@@ -239,6 +254,8 @@ describe('atlas-restore simulator command', () => {
     assert.ok(url);
     assert.ok(banner.includes(`ATLAS_PUBLIC_KEY=${DEFAULT_CREDENTIALS.publicKey}`));
     assert.ok(banner.includes(`ATLAS_CLIENT_ID=${DEFAULT_CREDENTIALS.clientId}`));
+    assert.ok(banner.includes(`ATLAS_DB_USERNAME=${DEFAULT_CREDENTIALS.databaseUsername}`));
+    assert.equal(banner.split(DEFAULT_CREDENTIALS.databasePassword).length, 2, 'the database password once');
     assert.ok(banner.includes(DEFAULT_IDS.projectId));
     assert.ok(banner.includes(DEFAULT_IDS.serverlessSource));
     const response = await fetch(`${url}/__sim/state`);

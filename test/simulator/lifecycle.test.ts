@@ -403,10 +403,15 @@ describe('simulator state and lifecycles', () => {
       const state = sim.control.state();
       assert.equal(state.restoreJobs[0]!.id, created.id);
       assert.equal(state.restoreJobs[0]!.state, 'in_progress');
-      assert.deepEqual(state.restoreJobs[0]!.scenario, { outcome: 'finished', durationMs: 20 * MINUTE });
+      assert.deepEqual(state.restoreJobs[0]!.scenario, {
+        outcome: 'finished',
+        durationMs: 20 * MINUTE,
+        data: 'restored',
+      });
       assert.equal(state.deployments.length, 8);
       assert.ok(!JSON.stringify(state).includes(sim.credentials.privateKey));
       assert.ok(!JSON.stringify(state).includes(sim.credentials.clientSecret));
+      assert.ok(!JSON.stringify(state).includes(sim.credentials.databasePassword));
     });
   });
 });

@@ -17,7 +17,8 @@ import { EnvFileError, parseEnvFile } from '../../src/worker/env-file';
 const PRIVATE_KEY = 'priv-5e3b1c9d-SECRET-do-not-print';
 const CLIENT_SECRET = 'mdb_sa_sk_SECRET_7f2a9c';
 const TEMPORAL_KEY = 'tmprl-api-key-SECRET-4411';
-const SECRETS = [PRIVATE_KEY, CLIENT_SECRET, TEMPORAL_KEY];
+const DB_PASSWORD = 'db-pw-SECRET-90c1';
+const SECRETS = [PRIVATE_KEY, CLIENT_SECRET, TEMPORAL_KEY, DB_PASSWORD];
 
 const digest = { ATLAS_PUBLIC_KEY: 'abcdefgh', ATLAS_PRIVATE_KEY: PRIVATE_KEY };
 
@@ -274,6 +275,70 @@ describe('worker configuration', () => {
       'WORKFLOW_BUNDLE_PATH',
       /readable/,
     ],
+    [
+      'database user without password',
+      { ...digest, VALIDATION_DB_USERNAME: 'checker' },
+      'VALIDATION_DB_PASSWORD',
+      /set together with VALIDATION_DB_USERNAME/,
+    ],
+    [
+      'database password without user',
+      { ...digest, VALIDATION_DB_PASSWORD: DB_PASSWORD },
+      'VALIDATION_DB_USERNAME',
+      /set together with VALIDATION_DB_PASSWORD/,
+    ],
+    [
+      'multi-line database password',
+      { ...digest, VALIDATION_DB_USERNAME: 'checker', VALIDATION_DB_PASSWORD: `${DB_PASSWORD}\nx` },
+      'VALIDATION_DB_PASSWORD',
+      /single line/,
+    ],
+    [
+      'database user with a space',
+      { ...digest, VALIDATION_DB_USERNAME: 'the checker', VALIDATION_DB_PASSWORD: DB_PASSWORD },
+      'VALIDATION_DB_USERNAME',
+      /whitespace/,
+    ],
+    [
+      'password and certificate',
+      {
+        ...digest,
+        VALIDATION_DB_USERNAME: 'checker',
+        VALIDATION_DB_PASSWORD: DB_PASSWORD,
+        VALIDATION_DB_X509_CERT_KEY_PATH: __filename,
+      },
+      'VALIDATION_DB_X509_CERT_KEY_PATH',
+      /not both/,
+    ],
+    [
+      'unreadable client certificate',
+      { ...digest, VALIDATION_DB_X509_CERT_KEY_PATH: '/nonexistent/client.pem' },
+      'VALIDATION_DB_X509_CERT_KEY_PATH',
+      /readable file/,
+    ],
+    [
+      'auth source without a user',
+      { ...digest, VALIDATION_DB_AUTH_SOURCE: 'admin' },
+      'VALIDATION_DB_AUTH_SOURCE',
+      /only applies with VALIDATION_DB_USERNAME/,
+    ],
+    [
+      'auth source not a database name',
+      {
+        ...digest,
+        VALIDATION_DB_USERNAME: 'checker',
+        VALIDATION_DB_PASSWORD: DB_PASSWORD,
+        VALIDATION_DB_AUTH_SOURCE: 'my db',
+      },
+      'VALIDATION_DB_AUTH_SOURCE',
+      /database name/,
+    ],
+    [
+      'CA without a client certificate',
+      { ...digest, VALIDATION_DB_TLS_CA_PATH: __filename },
+      'VALIDATION_DB_TLS_CA_PATH',
+      /only applies with VALIDATION_DB_X509_CERT_KEY_PATH/,
+    ],
   ];
   for (const [name, env, variable, rule] of table) {
     it(`rejects ${name}, naming ${variable}`, () => {
@@ -283,6 +348,44 @@ describe('worker configuration', () => {
       assert.match(problem, rule);
     });
   }
+
+  it('reads the database user restore validation connects as, and never describes its password', () => {
+    assert.equal(parseWorkerConfig(digest).validationDatabase, undefined);
+    assert.equal(describeWorkerConfig(parseWorkerConfig(digest)).validation, 'not configured');
+    const withPassword = parseWorkerConfig({
+      ...digest,
+      VALIDATION_DB_USERNAME: 'checker',
+      VALIDATION_DB_PASSWORD: DB_PASSWORD,
+    });
+    assert.deepEqual(withPassword.validationDatabase, {
+      username: 'checker',
+      password: DB_PASSWORD,
+      authSource: 'admin',
+    });
+    const described = JSON.stringify(describeWorkerConfig(withPassword));
+    assert.ok(described.includes('"username":"checker"'));
+    assert.ok(!described.includes(DB_PASSWORD), 'the start-up description holds no database password');
+    const elsewhere = parseWorkerConfig({
+      ...digest,
+      VALIDATION_DB_USERNAME: 'checker',
+      VALIDATION_DB_PASSWORD: DB_PASSWORD,
+      VALIDATION_DB_AUTH_SOURCE: 'users',
+    });
+    assert.equal(
+      elsewhere.validationDatabase && 'authSource' in elsewhere.validationDatabase
+        ? elsewhere.validationDatabase.authSource
+        : undefined,
+      'users',
+    );
+    const x509 = parseWorkerConfig({
+      ...digest,
+      VALIDATION_DB_X509_CERT_KEY_PATH: __filename,
+      VALIDATION_DB_TLS_CA_PATH: __filename,
+    });
+    assert.deepEqual(x509.validationDatabase, {
+      x509: { certificateKeyFile: __filename, caFile: __filename },
+    });
+  });
 
   it('reports every problem at once', () => {
     const problems = problemsOf({ TEMPORAL_ADDRESS: 'x', METRICS_PORT: '0', ATLAS_PUBLIC_KEY: 'k' });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DeploymentTopology } from '../../common/atlas-views';
 import { KIND_CAPABILITIES } from '../../common/deployment-kinds';
 import { objectIdSchema } from '../../common/restore-request';
-import { deploymentStateSchema, isoDate, links } from '../wire';
+import { connectionStringOf, connectionStringsSchema, deploymentStateSchema, isoDate, links } from '../wire';
 import {
   restoreJobBody,
   restoreJobCreateSchema,
@@ -32,6 +32,7 @@ export const clusterSchema = z.looseObject({
   mongoDBVersion: z.string().optional(),
   clusterType: z.string().optional(),
   createDate: isoDate.optional(),
+  connectionStrings: connectionStringsSchema.optional(),
   links: links.optional(),
 });
 export type Cluster = z.infer<typeof clusterSchema>;
@@ -98,4 +99,5 @@ export const clusterKind: KindAdapter<Cluster, ClusterUpdate, Snapshot, RestoreJ
     errorCode === 'CANNOT_USE_SERVERLESS_INSTANCE_IN_CLUSTER_API' ||
     (status === 404 && !SPECIFIC_NOT_FOUND.has(errorCode ?? '')),
   specificNotFound: SPECIFIC_NOT_FOUND,
+  connectionString: connectionStringOf,
 };

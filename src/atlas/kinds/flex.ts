@@ -8,7 +8,7 @@ import {
 import { KIND_CAPABILITIES } from '../../common/deployment-kinds';
 import type { RestoreJobState } from '../../common/restore-job-state';
 import { objectIdSchema } from '../../common/restore-request';
-import { deploymentStateSchema, isoDate, links } from '../wire';
+import { connectionStringOf, connectionStringsSchema, deploymentStateSchema, isoDate, links } from '../wire';
 import { SPECIFIC_NOT_FOUND } from './shared';
 import type { KindAdapter } from './types';
 
@@ -26,6 +26,7 @@ export const flexClusterSchema = z.looseObject({
   mongoDBVersion: z.string().optional(),
   clusterType: z.string().optional(),
   createDate: isoDate.optional(),
+  connectionStrings: connectionStringsSchema.optional(),
   backupSettings: z.looseObject({ enabled: z.boolean().optional() }).optional(),
   links: links.optional(),
 });
@@ -176,4 +177,5 @@ export const flexKind: KindAdapter<
     errorCode === 'FEATURE_UNSUPPORTED' ||
     (status === 404 && !SPECIFIC_NOT_FOUND.has(errorCode ?? '')),
   specificNotFound: SPECIFIC_NOT_FOUND,
+  connectionString: connectionStringOf,
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KIND_CAPABILITIES } from '../../common/deployment-kinds';
 import { objectIdSchema } from '../../common/restore-request';
-import { deploymentStateSchema, isoDate, links } from '../wire';
+import { connectionStringOf, connectionStringsSchema, deploymentStateSchema, isoDate, links } from '../wire';
 import {
   restoreJobBody,
   restoreJobCreateSchema,
@@ -28,6 +28,7 @@ export const serverlessInstanceSchema = z.looseObject({
   stateName: deploymentStateSchema,
   mongoDBVersion: z.string().optional(),
   createDate: isoDate.optional(),
+  connectionStrings: connectionStringsSchema.optional(),
   serverlessBackupOptions: z
     .looseObject({ serverlessContinuousBackupEnabled: z.boolean().optional() })
     .optional(),
@@ -74,4 +75,5 @@ export const serverlessKind: KindAdapter<
   createBody: restoreJobBody,
   notThisKind: (status, errorCode) => status === 404 && !SPECIFIC_NOT_FOUND.has(errorCode ?? ''),
   specificNotFound: SPECIFIC_NOT_FOUND,
+  connectionString: connectionStringOf,
 };

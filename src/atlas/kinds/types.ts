@@ -55,6 +55,8 @@ export interface KindAdapter<
   notThisKind(status: number, errorCode: string | undefined): boolean;
   /** Error codes of a 404 that name a missing thing (project, snapshot, job), not a missing route. */
   specificNotFound: ReadonlySet<string>;
+  /** Where a driver reaches the deployment's data, from its description. */
+  connectionString(deployment: D): string | undefined;
 }
 
 /** The retirement sentence added to a 404 or 410 on a retired kind's routes. */

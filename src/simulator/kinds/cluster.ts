@@ -8,6 +8,7 @@ import { writableFields, type PatchRules } from '../patch';
 import { sixHourlySnapshots } from '../snapshots';
 import { backupMode, type DeploymentRecord } from '../state';
 import {
+  connectionStrings,
   deploymentHref,
   deploymentLinks,
   deploymentStateName,
@@ -20,6 +21,7 @@ import {
   deploymentNameSchema,
   parseUpdate,
   providerNameSchema,
+  seedDataField,
   seedTagSchema,
 } from './common';
 import type { SimKind } from './types';
@@ -47,6 +49,7 @@ export const clusterSeedSchema = z.strictObject({
   regionName: z.string().default('US_EAST_1'),
   terminationProtectionEnabled: z.boolean().default(false),
   tags: z.array(seedTagSchema).default([]),
+  ...seedDataField,
 });
 type SeedEntry = z.output<typeof clusterSeedSchema>;
 
@@ -63,7 +66,7 @@ function view(deployment: DeploymentRecord, ctx: ViewContext, stateName?: string
   const state = stateName ?? deploymentStateName(deployment, ctx.nowMs);
   const links = deploymentLinks(deploymentHref(SEGMENT, deployment.groupId, deployment.name, ctx));
   const common = {
-    connectionStrings: { standardSrv: `mongodb+srv://${host}` },
+    connectionStrings: connectionStrings(deployment, ctx, { standardSrv: `mongodb+srv://${host}` }),
     createDate: isoSeconds(deployment.createdMs),
     groupId: deployment.groupId,
     id: deployment.id,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serverlessInstanceUpdateSchema } from '../../atlas/schemas';
+import { deploymentDataSchema } from '../data/spec';
 import { bodyValidationError, type SchemaIssue } from '../restore-jobs';
 
 /** Seed and PATCH pieces every kind uses. */
@@ -17,6 +18,9 @@ export const seedTagSchema = z.strictObject({
 });
 
 export const providerNameSchema = z.enum(['AWS', 'AZURE', 'GCP']);
+
+/** What a deployment of any kind holds (the simulator's data plane); absent: it starts empty. */
+export const seedDataField = { data: deploymentDataSchema.optional() };
 
 /** Parses the writable fields of a PATCH with `schema`, answering VALIDATION_ERROR naming each field. */
 export function parseUpdate<T extends z.ZodType>(schema: T, fields: unknown): z.output<T> {

@@ -14,8 +14,8 @@ import {
 } from '../restore-jobs';
 import type { SnapshotState } from '../snapshots';
 import type { DeploymentRecord, ExtraSnapshotRecord, RestoreJobRecord, World } from '../state';
-import { deploymentStateName, hostLabel, type ViewContext } from '../views';
-import { deploymentNameSchema, providerNameSchema, seedTagSchema } from './common';
+import { connectionStrings, deploymentStateName, hostLabel, type ViewContext } from '../views';
+import { deploymentNameSchema, providerNameSchema, seedDataField, seedTagSchema } from './common';
 import type { CreateJobSettings, SimKind } from './types';
 
 /**
@@ -44,6 +44,7 @@ export const flexSeedSchema = z.strictObject({
   regionName: z.string().default('US_EAST_1'),
   terminationProtectionEnabled: z.boolean().default(false),
   tags: z.array(seedTagSchema).default([]),
+  ...seedDataField,
 });
 type SeedEntry = z.output<typeof flexSeedSchema>;
 
@@ -54,10 +55,10 @@ function view(deployment: DeploymentRecord, ctx: ViewContext, stateName?: string
   return {
     backupSettings: { enabled: true },
     clusterType: 'REPLICASET',
-    connectionStrings: {
+    connectionStrings: connectionStrings(deployment, ctx, {
       standard: `mongodb://${hosts.join(',')}/?ssl=true&authSource=admin&replicaSet=atlas-${shard.slice(0, 6)}-shard-0`,
       standardSrv: `mongodb+srv://${deployment.name.toLowerCase()}.${label}.mongodb.net`,
-    },
+    }),
     createDate: isoSeconds(deployment.createdMs),
     groupId: deployment.groupId,
     id: deployment.id,
@@ -176,6 +177,10 @@ function newJob(
     createdMs: settings.nowMs,
     outcome: scenario.outcome,
     durationMs: scenario.durationMs,
+    data: scenario.data,
+    // The kind-neutral snapshot view dates a Flex snapshot's data at its start (`startTime`), so its
+    // content is the source's as of then.
+    ...(delivery.deliveryType !== 'download' ? { dataAsOfMs: snapshot.startedMs ?? snapshot.takenMs } : {}),
   };
 }
 

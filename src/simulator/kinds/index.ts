@@ -1,4 +1,5 @@
 import { DEPLOYMENT_KINDS, type DeploymentKind } from '../../common/deployment-kinds';
+import type { DeploymentData } from '../data/spec';
 import type { ParsedSeed } from '../seed';
 import type { SnapshotState } from '../snapshots';
 import { World, type DeploymentRecord, type ExtraSnapshotRecord } from '../state';
@@ -33,7 +34,11 @@ export function snapshotsOf(
 /** The world a seed describes at `nowMs`: its projects, each kind's deployments, its extra snapshots. */
 export function worldFromSeed(seed: ParsedSeed, nowMs: number): World {
   const deployments = ALL_SIM_KINDS.flatMap((kind) =>
-    (seed[kind.seedKey] as unknown[]).map((entry) => kind.fromSeed(entry)),
+    (seed[kind.seedKey] as { data?: DeploymentData }[]).map((entry) => {
+      const record = kind.fromSeed(entry);
+      if (entry.data) record.data = entry.data;
+      return record;
+    }),
   );
   return World.fromSeed(seed, deployments, nowMs);
 }

@@ -9,6 +9,7 @@ import { writableFields, type PatchRules } from '../patch';
 import { sixHourlySnapshots } from '../snapshots';
 import type { DeploymentRecord } from '../state';
 import {
+  connectionStrings,
   deploymentHref,
   deploymentLinks,
   deploymentStateName,
@@ -16,7 +17,13 @@ import {
   link,
   type ViewContext,
 } from '../views';
-import { deploymentNameSchema, parseUpdate, providerNameSchema, seedTagSchema } from './common';
+import {
+  deploymentNameSchema,
+  parseUpdate,
+  providerNameSchema,
+  seedDataField,
+  seedTagSchema,
+} from './common';
 import type { SimKind } from './types';
 
 /** Observed on serverless calls in Dec 2025, errors included. */
@@ -39,14 +46,15 @@ export const serverlessSeedSchema = z.strictObject({
   regionName: z.string().default('US_EAST_1'),
   terminationProtectionEnabled: z.boolean().default(false),
   tags: z.array(seedTagSchema).default([]),
+  ...seedDataField,
 });
 type SeedEntry = z.output<typeof serverlessSeedSchema>;
 
 function view(deployment: DeploymentRecord, ctx: ViewContext, stateName?: string) {
   return {
-    connectionStrings: {
+    connectionStrings: connectionStrings(deployment, ctx, {
       standardSrv: `mongodb+srv://${deployment.name.toLowerCase()}.${hostLabel(deployment)}.mongodb.net`,
-    },
+    }),
     createDate: isoSeconds(deployment.createdMs),
     groupId: deployment.groupId,
     id: deployment.id,
