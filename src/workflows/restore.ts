@@ -67,6 +67,7 @@ import {
   type RestoreRequestInput,
 } from '../common/restore-request';
 import { renderDetails } from '../common/restore-details';
+import { ValidationFailureType, type ValidationReport } from '../common/validation';
 import { legacyRestore, type RestoreContinuation } from './restore-v1';
 import {
   atlasErrorIn,
@@ -95,6 +96,8 @@ const SUBMIT_ATTEMPTS = 8;
 const IDLE_WAIT_LIMIT_MS = 3 * 3_600_000;
 /** Without a sighting of UPDATING, IDLE after a change is believed only after this long (and two max intervals). */
 const MIN_IDLE_SETTLE_MS = 30_000;
+/** Time the checks themselves may take once connected (the connection wait is the request's own bound). */
+const VALIDATION_CHECKS_MS = 15 * 60_000;
 /** Servers before 1.20 never suggest continuing as new; this bound keeps such runs well under the warning. */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
@@ -263,7 +266,62 @@ class RestoreRun {
       await this.submit();
     }
     await this.watch();
+    if (this.request.validate) await this.validateData(this.request.validate);
     return this.finish();
+  }
+
+  /**
+   * Proves the restored data: the validation activity connects to the target (waiting within the bound
+   * for it to accept connections) and runs every check. A failing check ends the restore as
+   * `validation_failed` with every check's result; so does a target that never accepted a connection.
+   */
+  private async validateData(spec: NonNullable<RestoreRequest['validate']>): Promise<void> {
+    this.enter('validating_data');
+    const checks = proxyActivities<RestoreActivities>({
+      startToCloseTimeout: parseDuration(spec.connectTimeout)! + VALIDATION_CHECKS_MS,
+      heartbeatTimeout: '1m',
+      retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 3 },
+      cancellationType: ActivityCancellationType.TRY_CANCEL,
+    });
+    let report: ValidationReport;
+    try {
+      report = await checks.validateRestore.executeWithOptions(
+        {
+          summary: `check the data restored into ${this.request.target.name} (${spec.checks.length} checks)`,
+        },
+        [
+          {
+            target: this.targetRef,
+            source: this.sourceRef,
+            ...(this.restoredToSeconds !== undefined ? { restoredToSeconds: this.restoredToSeconds } : {}),
+            spec,
+          },
+        ],
+      );
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      if (cause instanceof ApplicationFailure && cause.type === ValidationFailureType.ValidationUnreachable) {
+        throw this.failure(
+          RestoreFailureType.ValidationFailed,
+          `the restored data could not be checked: ${cause.message}`,
+          error,
+        );
+      }
+      throw error;
+    }
+    this.status.validation = report;
+    this.status.validatedAt = report.validatedAt;
+    if (!report.ok) {
+      const failed = report.checks.filter((check) => !check.ok);
+      throw this.failure(
+        RestoreFailureType.ValidationFailed,
+        `${failed.length} of ${report.checks.length} checks of the restored data failed: ${failed.map((check) => `${check.name}: ${check.summary}`).join('; ')}`.slice(
+          0,
+          2_000,
+        ),
+      );
+    }
   }
 
   /**

@@ -26,6 +26,8 @@ export function outcomeOf(failure: ApplicationFailure): RestoreOutcomeName {
       return 'cancelled';
     case RestoreFailureType.RestoreDeadlineExceeded:
       return 'deadline_exceeded';
+    case RestoreFailureType.ValidationFailed:
+      return 'validation_failed';
     case RestoreFailureType.RestoreFailed:
       return failure.cause instanceof ActivityFailure || atlasErrorIn(failure) ? 'error' : 'failed';
     default:

@@ -66,6 +66,11 @@ export interface KitOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** Override the Temporal env (a dedicated dev server). */
   env?: TestEnv;
+  /**
+   * The database user the worker validates restored data as; default, with a data plane: the simulator's
+   * own user. `false`: none configured.
+   */
+  database?: ActivityDeps['database'] | false;
 }
 
 /**
@@ -94,7 +99,14 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     credentials,
   });
   const taskQueue = uniqueTaskQueue('restore');
-  const worker = await newWorker({ atlasClient, taskQueue, env, ...options });
+  const database =
+    options.database === false
+      ? undefined
+      : (options.database ??
+        (sim.data
+          ? { username: sim.credentials.databaseUsername, password: sim.credentials.databasePassword }
+          : undefined));
+  const worker = await newWorker({ atlasClient, taskQueue, env, ...options, database });
   const running = worker.run();
   const stopWorker = async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -124,10 +136,12 @@ export async function newWorker(options: {
   env?: TestEnv;
   progressWindowMs?: number;
   workerOptions?: Partial<WorkerOptions>;
+  database?: ActivityDeps['database'];
 }): Promise<Worker> {
   const activities = createActivities({
     atlas: createBackupApi(options.atlasClient),
     progressWindowMs: options.progressWindowMs,
+    ...(options.database ? { database: options.database } : {}),
   });
   const workerOptions: Partial<WorkerOptions> = { ...options.workerOptions };
   if (options.env) {
