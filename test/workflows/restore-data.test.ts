@@ -175,11 +175,12 @@ describe('restores that prove their data', () => {
     const failure = await expectFailure(handle);
     assert.equal(failure.type, RestoreFailureType.ValidationFailed);
     assert.match(failure.message, /^1 of 1 checks of the restored data failed: orders as of S: /);
-    assert.ok(failure.message.includes(String(atS.namespaces['shop.orders']!.documents)), failure.message);
+    const figure = (n: number) => n.toLocaleString('en-US');
     assert.ok(
-      failure.message.includes(String(before)),
-      `the number found (${before}) is named: ${failure.message}`,
+      failure.message.includes(`wanted = ${figure(atS.namespaces['shop.orders']!.documents)}`),
+      failure.message,
     );
+    assert.ok(failure.message.includes(`holds ${figure(before)} documents`), `${before}: ${failure.message}`);
     assert.equal(failure.details.validation?.ok, false);
     assert.equal(failure.details.validation?.checks[0]?.ok, false);
     const sa = (await handle.describe()).typedSearchAttributes;
