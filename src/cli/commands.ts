@@ -166,6 +166,10 @@ const REQUEST_FLAG_FOR_FIELD: Record<string, string> = {
   deadline: '--deadline',
   'polling.initialInterval': '--poll-initial',
   'polling.maxInterval': '--poll-max',
+  'polling.failoverAfter': '--failover-after',
+  validate: '--validate/--expect-count',
+  'objectives.rto': '--rto',
+  'objectives.rpo': '--rpo',
 };
 
 export const startSpec: CommandSpec = {
@@ -223,6 +227,34 @@ export const startSpec: CommandSpec = {
       value: '<duration>',
       description: 'longest polling interval',
       default: '60s',
+    },
+    'failover-after': {
+      type: 'string',
+      value: '<duration>',
+      description:
+        'how long a killed worker goes unnoticed before another takes the wait over (each 0.8x of it costs a heartbeat)',
+      default: '10m',
+    },
+    validate: {
+      type: 'string',
+      value: '<path|->',
+      description:
+        'check the restored data once Atlas is done: a JSON file with { checks: [...] } (or just the list of checks)',
+    },
+    'expect-count': {
+      type: 'string',
+      value: '<db.coll=N|db.coll>=N>',
+      description: 'the common check inline: the collection holds exactly N (=) or at least N (>=) documents',
+    },
+    rto: {
+      type: 'string',
+      value: '<duration>',
+      description: 'recovery time objective to grade the restore against',
+    },
+    rpo: {
+      type: 'string',
+      value: '<duration>',
+      description: 'recovery point objective to grade the restore against',
     },
     file: {
       type: 'string',
@@ -287,6 +319,11 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
     'deadline',
     'poll-initial',
     'poll-max',
+    'failover-after',
+    'validate',
+    'expect-count',
+    'rto',
+    'rpo',
   ];
   if (typeof flags.file === 'string') {
     const clash = requestFlags.find((name) => flags[name] !== undefined);
@@ -332,13 +369,74 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
   };
   if (flags['no-ensure-backup']) request.ensureContinuousBackup = false;
   if (flags.deadline !== undefined) request.deadline = flags.deadline;
-  if (flags['poll-initial'] !== undefined || flags['poll-max'] !== undefined) {
+  if (
+    flags['poll-initial'] !== undefined ||
+    flags['poll-max'] !== undefined ||
+    flags['failover-after'] !== undefined
+  ) {
     const polling: Record<string, unknown> = {};
     if (flags['poll-initial'] !== undefined) polling.initialInterval = flags['poll-initial'];
     if (flags['poll-max'] !== undefined) polling.maxInterval = flags['poll-max'];
+    if (flags['failover-after'] !== undefined) polling.failoverAfter = flags['failover-after'];
     request.polling = polling;
   }
+  const validate = validationFromFlags(flags, readStdin);
+  if (validate) request.validate = validate;
+  if (flags.rto !== undefined || flags.rpo !== undefined) {
+    request.objectives = {
+      ...(flags.rto !== undefined ? { rto: flags.rto } : {}),
+      ...(flags.rpo !== undefined ? { rpo: flags.rpo } : {}),
+    };
+  }
   return request;
+}
+
+/** `--validate <file>` (the request's `validate` section, or only its checks) and/or `--expect-count`. */
+function validationFromFlags(
+  flags: ParsedArgs['flags'],
+  readStdin: () => string,
+): Record<string, unknown> | undefined {
+  let section: Record<string, unknown> | undefined;
+  if (typeof flags.validate === 'string') {
+    const parsed = readJson(flags.validate, '--validate', readStdin);
+    section = Array.isArray(parsed) ? { checks: parsed } : (parsed as Record<string, unknown>);
+    if (section === null || typeof section !== 'object')
+      throw new UsageError('--validate: the file must hold { checks: [...] } or a list of checks', 'start');
+  }
+  if (typeof flags['expect-count'] === 'string') {
+    const match = /^([^.=<>\s]+)\.([^=<>\s]+?)(>=|=)(\d+)$/.exec(flags['expect-count']);
+    if (!match)
+      throw new UsageError(
+        '--expect-count must read <database>.<collection>=<N> or <database>.<collection>>=<N>',
+        'start',
+      );
+    const [, database, collection, op, n] = match;
+    const check = {
+      kind: 'count',
+      database,
+      collection,
+      ...(op === '=' ? { equals: Number(n) } : { min: Number(n) }),
+    };
+    section = { ...section, checks: [...((section?.checks as unknown[] | undefined) ?? []), check] };
+  }
+  return section;
+}
+
+function readJson(file: string, flag: string, readStdin: () => string): unknown {
+  let text: string;
+  try {
+    text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'start',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag} ${file}: not valid JSON (${(error as Error).message})`, 'start');
+  }
 }
 
 /**

@@ -139,6 +139,30 @@ export function demoRequest(
     target: { groupId: ids.projectId, name: target },
     deadline: '10m',
     polling: { initialInterval: '1s', maxInterval: fast ? '1s' : '2s' },
+    // What a restore proves about its data: the seed's sources hold these databases (src/simulator/default-seed.ts).
+    validate: {
+      connectTimeout: '2m',
+      checks: [
+        { kind: 'exists', name: 'shop database', database: 'shop' },
+        {
+          kind: 'count',
+          name: 'shop.orders as the source had them at the snapshot',
+          database: 'shop',
+          collection: 'orders',
+          ofSource: {},
+        },
+        { kind: 'count', name: 'shop.customers not empty', database: 'shop', collection: 'customers', min: 1 },
+        {
+          kind: 'query',
+          name: 'paid orders',
+          database: 'shop',
+          collection: 'orders',
+          filter: { status: 'paid' },
+          minResults: 1,
+        },
+        { kind: 'exists', name: 'analytics.events', database: 'analytics', collection: 'events' },
+      ],
+    },
   };
 }
 
@@ -173,10 +197,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const temporal = await provisionTemporal(options, say);
     if (temporal.server) cleanups.push(() => temporal.server!.stop());
 
-    const simulator = await startSimulator({ timeScale: options.fast ? TIME_SCALE.fast : TIME_SCALE.normal });
+    say('starting the Atlas simulator with its data plane (a wire server per deployment) ...');
+    const simulator = await startSimulator({
+      timeScale: options.fast ? TIME_SCALE.fast : TIME_SCALE.normal,
+      dataPlane: true,
+    });
     cleanups.push(() => simulator.close());
     say(
-      `Atlas simulator on ${simulator.url} (default seed, ${options.fast ? TIME_SCALE.fast : TIME_SCALE.normal}x time)`,
+      `Atlas simulator on ${simulator.url} (default seed, ${options.fast ? TIME_SCALE.fast : TIME_SCALE.normal}x time, ${simulator.data?.flavour ?? 'no'} data plane)`,
     );
 
     const connection = await Connection.connect({ address: temporal.address });
@@ -203,6 +231,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       },
       logLevel: 'WARN',
       shutdownGraceMs: 2_000,
+      // The simulator's database user: the worker checks the restored data as it.
+      validationDatabase: {
+        username: simulator.credentials.databaseUsername,
+        password: simulator.credentials.databasePassword,
+      },
       workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
     };
     const { worker } = await createRestoreWorker(config, { connection: nativeConnection });
@@ -254,6 +287,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           job.finishedAt && `finished at ${job.finishedAt}`,
         ].filter(Boolean);
         say(`restore job ${job.id}: ${fields.join(', ')}`);
+        for (const check of outcome.result.validation?.checks ?? [])
+          say(`  ${check.ok ? 'checked' : 'FAILED'}: ${check.name}: ${check.summary}`);
+      } else if (outcome.validation) {
+        for (const check of outcome.validation.checks)
+          say(`  ${check.ok ? 'checked' : 'FAILED'}: ${check.name}: ${check.summary}`);
       }
       if (link) say(`see it in the Web UI: ${link}`);
       say(`demo took ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -237,3 +237,40 @@ describe('start request errors', () => {
     assert.match(out.stderr.join('\n'), /--target-group \(target\.groupId\): must be a 24-character/);
   });
 });
+
+describe('start: validation and objectives from flags', () => {
+  const base = { group: '66320490d7a6931071338f34', source: 'a', target: 'b', latest: true };
+  it('--expect-count becomes a count check (= exact, >= at least), with --rto/--rpo as objectives', () => {
+    const exact = requestFromFlags(
+      { ...base, 'expect-count': 'shop.orders=2858', rto: '2h' },
+      () => '',
+    ) as Record<string, unknown>;
+    assert.deepEqual(exact.validate, {
+      checks: [{ kind: 'count', database: 'shop', collection: 'orders', equals: 2858 }],
+    });
+    assert.deepEqual(exact.objectives, { rto: '2h' });
+    const atLeast = requestFromFlags({ ...base, 'expect-count': 'shop.orders>=100' }, () => '') as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(atLeast.validate, {
+      checks: [{ kind: 'count', database: 'shop', collection: 'orders', min: 100 }],
+    });
+  });
+
+  it('--validate - reads the checks from stdin, and --expect-count adds to them', () => {
+    const request = requestFromFlags({ ...base, validate: '-', 'expect-count': 'shop.orders>=1' }, () =>
+      JSON.stringify([{ kind: 'exists', database: 'shop' }]),
+    ) as { validate: { checks: unknown[] } };
+    assert.equal(request.validate.checks.length, 2);
+  });
+
+  for (const bad of ['shop=1', 'shop.orders', 'shop.orders=x', 'shop.orders<5']) {
+    it(`refuses --expect-count ${bad} naming the flag`, () => {
+      assert.throws(
+        () => requestFromFlags({ ...base, 'expect-count': bad }, () => ''),
+        (e: unknown) => e instanceof UsageError && /--expect-count must read/.test(e.message),
+      );
+    });
+  }
+});
