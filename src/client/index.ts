@@ -9,3 +9,18 @@ export { pollingProgressOf } from './progress';
 export { createRestoreClient, restoreSearchAttributes, validateRestoreRequest } from './restore-client';
 export type * from './types';
 export { EXECUTION_STATUSES, restoreListQuery } from './visibility';
+export {
+  createDrillClient,
+  InvalidDrillPlanError,
+  validateDrillPlan,
+  type DrillClient,
+  type DrillInfo,
+  type DrillScheduleOptions,
+  type StartedDrill,
+} from './drill-client';
+export {
+  buildDrillReport,
+  DRILL_REPORT_FORMATS,
+  renderDrillReport,
+  type DrillReportFormat,
+} from './drill-report';

@@ -148,6 +148,8 @@ export interface RestoreListFilter {
   restoreJobId?: string;
   /** How restores ended (`AtlasRestoreOutcome`, set by the workflow when a restore ends). */
   outcome?: RestoreOutcomeName;
+  /** Restores a drill started (`AtlasDrillId`: the drill's workflow id). */
+  drillId?: string;
   status?: ExecutionStatus;
   /** Most recent first; default 50. */
   limit?: number;

@@ -37,6 +37,7 @@ export function restoreListQuery(filter: RestoreListFilter = {}): string {
   add(searchAttributes.restorePhase.name, filter.phase);
   add(searchAttributes.restoreJobId.name, filter.restoreJobId);
   add(searchAttributes.restoreOutcome.name, filter.outcome);
+  add(searchAttributes.drillId.name, filter.drillId);
   if (filter.status !== undefined) add('ExecutionStatus', VISIBILITY_STATUS[filter.status]);
   return clauses.join(' AND ');
 }

@@ -184,6 +184,11 @@ export interface RestoreFailureDetails {
   validation?: ValidationReport;
   rto?: RecoveryTime;
   rpo?: RecoveryPoint;
+  /** How far the restore got, for reports: when the job was submitted, Atlas finished it, it was checked. */
+  times?: { submittedAt?: string; atlasFinishedAt?: string; validatedAt?: string };
+  /** The snapshot restored and the moment its data is from, once chosen. */
+  snapshotId?: string;
+  restoredTo?: string;
 }
 
 /**

@@ -18,6 +18,8 @@ export type DrillRestoreOutcome = RestoreOutcomeName | 'target_busy' | 'not_star
 export interface DrillRestoreRecord {
   index: number;
   label: string;
+  source: { kind: string; groupId: string; name: string };
+  target: { groupId: string; name: string };
   /** The restore's workflow id (its target's) and run, once started. */
   workflowId: string;
   runId?: string;

@@ -83,7 +83,13 @@ export function buildClassicRestoreJob(
     targetDeploymentItemName = `atlas-${hashHex(target.id).slice(0, 6)}`;
   }
 
-  const scenario = nextScenario(world, settings.defaultDurationMs);
+  const scenario = nextScenario(
+    world,
+    settings.defaultDurationMs,
+    request.deliveryType !== 'download'
+      ? { groupId: request.targetGroupId!, name: request.targetClusterName! }
+      : undefined,
+  );
   return {
     id: world.nextJobId(),
     kind: source.kind,

@@ -134,6 +134,8 @@ export const scenarioSchema = z.strictObject({
   durationMs: z.number().int().nonnegative().optional(),
   /** Applies to this existing job instead of the next one created. */
   jobId: objectIdSchema.optional(),
+  /** Applies to the next job restoring into this target (by project and name) instead of the next job. */
+  target: z.strictObject({ groupId: objectIdSchema, name: z.string().min(1) }).optional(),
 });
 export type ScenarioRequest = z.input<typeof scenarioSchema>;
 
@@ -363,6 +365,7 @@ export class SimulatorCore implements SimulatorControl {
       outcome: scenario.outcome,
       ...(scenario.durationMs !== undefined ? { durationMs: scenario.durationMs } : {}),
       ...(scenario.data !== undefined ? { data: scenario.data } : {}),
+      ...(scenario.target !== undefined ? { target: scenario.target } : {}),
     };
     if (scenario.jobId !== undefined) {
       const job = this.world.findJob(scenario.jobId);

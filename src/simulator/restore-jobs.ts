@@ -79,11 +79,22 @@ export function resolveSnapshot(
 }
 
 /**
- * The scenario the next job takes: the first queued one, else `finished` after the default duration,
- * restoring the data.
+ * The scenario the next job takes: the first queued one for its target, else the first queued one for any
+ * target, else `finished` after the default duration, restoring the data.
  */
-export function nextScenario(world: World, defaultDurationMs: number): Required<ScenarioSpec> {
-  const scenario = world.pendingScenarios.shift();
+export function nextScenario(
+  world: World,
+  defaultDurationMs: number,
+  target?: { groupId: string; name: string },
+): Omit<Required<ScenarioSpec>, 'target'> {
+  const matches = (s: ScenarioSpec) =>
+    s.target !== undefined &&
+    target !== undefined &&
+    s.target.groupId === target.groupId &&
+    s.target.name === target.name;
+  let at = world.pendingScenarios.findIndex(matches);
+  if (at < 0) at = world.pendingScenarios.findIndex((s) => s.target === undefined);
+  const [scenario] = at < 0 ? [] : world.pendingScenarios.splice(at, 1);
   return {
     outcome: scenario?.outcome ?? 'finished',
     durationMs: scenario?.durationMs ?? defaultDurationMs,

@@ -89,6 +89,8 @@ export interface ScenarioSpec {
   outcome: RestoreOutcome;
   durationMs?: number;
   data?: RestoreDataOutcome;
+  /** Only for the next job into this target (a drill runs many restores at once, in no fixed order). */
+  target?: { groupId: string; name: string };
 }
 
 export interface ProjectRecord {

@@ -105,6 +105,8 @@ class DrillRun {
       plan.restores.map((restore, index) => ({
         index,
         label: drillRestoreLabel(restore),
+        source: restore.source,
+        target: restore.target,
         workflowId: restoreWorkflowId(restore),
       }));
     this.pending = continuation?.pending ?? plan.restores.map((_, index) => index);

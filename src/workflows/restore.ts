@@ -854,6 +854,16 @@ class RestoreRun {
     const atlasError = atlasErrorIn(cause);
     if (atlasError) details.atlasError = atlasError;
     if (this.status.validation) details.validation = this.status.validation;
+    const times: NonNullable<RestoreFailureDetails['times']> = {};
+    if (this.status.submittedAt) times.submittedAt = this.status.submittedAt;
+    if (this.status.atlasFinishedAt) times.atlasFinishedAt = this.status.atlasFinishedAt;
+    if (this.status.validatedAt) times.validatedAt = this.status.validatedAt;
+    if (Object.keys(times).length > 0) details.times = times;
+    if (this.snapshotId) details.snapshotId = this.snapshotId;
+    if (this.status.restoredTo) details.restoredTo = this.status.restoredTo;
+    this.grade();
+    if (this.status.rto) details.rto = this.status.rto;
+    if (this.status.rpo) details.rpo = this.status.rpo;
     return ApplicationFailure.create({
       type,
       message,

@@ -163,7 +163,13 @@ function newJob(
     'deliveryType' | 'targetClusterName' | 'targetGroupId' | 'targetDeploymentItemName'
   >,
 ): RestoreJobRecord {
-  const scenario = nextScenario(world, settings.defaultDurationMs);
+  const scenario = nextScenario(
+    world,
+    settings.defaultDurationMs,
+    delivery.targetClusterName && delivery.targetGroupId
+      ? { groupId: delivery.targetGroupId, name: delivery.targetClusterName }
+      : undefined,
+  );
   return {
     id: world.nextJobId(),
     kind: source.kind,
