@@ -35,6 +35,8 @@ export interface CommandSpec {
   summary: string;
   /** Required positionals, in order. */
   positionals?: PositionalSpec[];
+  /** Positionals that may follow the required ones. */
+  optionalPositionals?: PositionalSpec[];
   flags: Record<string, FlagSpec>;
   /** Extra help text after the flags. */
   notes?: string;
@@ -94,8 +96,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   if (positionals.length < expected.length) {
     throw new UsageError(`missing ${expected[positionals.length]!.name} for "${where}"`, spec.name);
   }
-  if (positionals.length > expected.length) {
-    throw new UsageError(`unexpected argument "${positionals[expected.length]}" for "${where}"`, spec.name);
+  if (positionals.length > expected.length + (spec.optionalPositionals?.length ?? 0)) {
+    throw new UsageError(
+      `unexpected argument "${positionals[expected.length + (spec.optionalPositionals?.length ?? 0)]}" for "${where}"`,
+      spec.name,
+    );
   }
   return { flags, positionals };
 }
@@ -117,7 +122,9 @@ function wrap(text: string, indent: number, width = 100): string {
 }
 
 export function formatHelp(spec: CommandSpec): string {
-  const positionals = (spec.positionals ?? []).map((p) => ` <${p.name}>`).join('');
+  const positionals =
+    (spec.positionals ?? []).map((p) => ` <${p.name}>`).join('') +
+    (spec.optionalPositionals ?? []).map((p) => ` [<${p.name}>]`).join('');
   const out = [`Usage: atlas-restore ${spec.name}${positionals} [flags]`, '', spec.summary, ''];
   if (spec.positionals?.length) {
     out.push('Arguments:');

@@ -104,7 +104,7 @@ export async function connectRestoreClient(config: TemporalConnectionConfig): Pr
   return { ...restores, close: () => connection.close() };
 }
 
-async function withRestoreClient<T>(
+export async function withRestoreClient<T>(
   args: ParsedArgs,
   ctx: CommandContext,
   fn: (restores: RestoreClient) => Promise<T>,
@@ -687,6 +687,7 @@ export const listSpec: CommandSpec = {
       value: '<outcome>',
       description: `how it ended: ${RESTORE_OUTCOMES.join(', ')}`,
     },
+    drill: { type: 'string', value: '<drill-id>', description: 'restores a drill started' },
     status: {
       type: 'string',
       value: '<status>',
@@ -719,6 +720,7 @@ export function listFilterFrom(flags: ParsedArgs['flags']): RestoreListFilter {
     }
     filter.outcome = flags.outcome as RestoreOutcomeName;
   }
+  if (typeof flags.drill === 'string') filter.drillId = flags.drill;
   if (flags.status !== undefined) {
     const status = (flags.status as string).toLowerCase().replace('canceled', 'cancelled');
     if (!(EXECUTION_STATUSES as string[]).includes(status)) {

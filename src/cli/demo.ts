@@ -151,7 +151,13 @@ export function demoRequest(
           collection: 'orders',
           ofSource: {},
         },
-        { kind: 'count', name: 'shop.customers not empty', database: 'shop', collection: 'customers', min: 1 },
+        {
+          kind: 'count',
+          name: 'shop.customers not empty',
+          database: 'shop',
+          collection: 'customers',
+          min: 1,
+        },
         {
           kind: 'query',
           name: 'paid orders',

@@ -23,6 +23,7 @@ import {
   watchSpec,
   type CommandContext,
 } from './commands';
+import { drillCommand, drillSpec } from './drill';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { processOutput, type Output } from './render';
 
@@ -90,7 +91,7 @@ interface Command {
   spec: CommandSpec;
   run: (args: ParsedArgs, ctx: CommandContext) => Promise<number>;
   /** Gets the command line as it is and parses it itself. */
-  raw?: (argv: string[]) => Promise<number>;
+  raw?: (argv: string[], ctx: CommandContext) => Promise<number>;
 }
 
 const COMMANDS: Command[] = [
@@ -99,6 +100,11 @@ const COMMANDS: Command[] = [
   { spec: statusSpec, run: statusCommand },
   { spec: listSpec, run: listCommand },
   { spec: cancelSpec, run: cancelCommand },
+  {
+    spec: drillSpec,
+    run: async () => EXIT.internal,
+    raw: (argv, ctx) => drillCommand(argv, ctx),
+  },
   {
     spec: workerSpec,
     run: async (args, ctx) => {
@@ -217,7 +223,10 @@ export async function main(
       throw new UsageError(
         `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.spec.name).join(', ')})`,
       );
-    if (command.raw) return await command.raw(rest);
+    if (command.raw) {
+      if (name !== 'simulator') process.once('SIGINT', onSigint);
+      return await command.raw(rest, { output, env, signal: controller.signal });
+    }
     const args = parseArgs(command.spec, rest);
     if (args.flags.help) {
       output.out(formatHelp(command.spec));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRestoreClient, type RestoreClient } from '../../src/client';
 import { startRestoreStack, type RestoreStack } from '../client/stack';
 import { runCli } from './run-cli';
+import { drillReportSchema } from '../../src/common/drill-report';
 
 /** Parses NDJSON output; every line must be JSON. */
 function events(stdout: string): Record<string, unknown>[] {
@@ -185,7 +186,7 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
   it('start prints the Web UI link; a second restore into a busy target exits 6 naming the holder', async () => {
     stack.simulator.control.setScenario({ outcome: 'never' });
     const uiEnv = { ...env, TEMPORAL_UI_URL: 'http://ui.example:8080/' };
-    const holder = await runCli(['start', ...startFlags('serverless', 3), '--latest'], { env: uiEnv });
+    const holder = await runCli(['start', ...startFlags('serverless', 5), '--latest'], { env: uiEnv });
     assert.equal(holder.code, 0, holder.stderr);
     const holderId = /^started restore (\S+)$/.exec(holder.lines[0]!)![1]!;
     assert.ok(
@@ -198,7 +199,7 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
       .state()
       .deployments.find((d) => d.name === 'orders-serverless' && d.groupId === stack.projectId)!
       .snapshots.find((s) => s.status === 'completed')!;
-    const other = await runCli(['start', ...startFlags('serverless', 3), '--snapshot', snapshot.id], {
+    const other = await runCli(['start', ...startFlags('serverless', 5), '--snapshot', snapshot.id], {
       env: uiEnv,
     });
     assert.equal(other.code, 6, other.stdout + other.stderr);
@@ -211,13 +212,79 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     assert.equal(
       stack.simulator.control
         .state()
-        .restoreJobs.filter((j) => j.targetClusterName === stack.target('serverless', 3).name).length <= 1,
+        .restoreJobs.filter((j) => j.targetClusterName === stack.target('serverless', 5).name).length <= 1,
       true,
       'the refused start created nothing',
     );
     const cancel = await runCli(['cancel', holderId], { env });
     assert.equal(cancel.code, 0, cancel.stderr);
     await restores.waitForRestore(holderId);
+  });
+
+  it('drill run --wait follows a drill to its end; drill report writes JSON to the schema; list --drill finds its restores', async () => {
+    const plan = {
+      name: `cli-drill-${Date.now().toString(36)}`,
+      defaults: { polling: { initialInterval: '1s', maxInterval: '2s' } },
+      restores: [
+        {
+          source: { kind: 'cluster', groupId: stack.projectId, name: 'orders-cluster' },
+          target: stack.target('cluster', 4),
+        },
+        {
+          source: { kind: 'auto', groupId: stack.projectId, name: 'orders-serverless' },
+          target: stack.target('serverless', 4),
+          ensureContinuousBackup: false,
+        },
+      ],
+    };
+    const run = await runCli(['drill', 'run', '--plan', '-', '--wait', '--by', 'cli-test'], {
+      env,
+      input: JSON.stringify(plan),
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const drillId = /^started drill (\S+) \(2 restores\)$/.exec(run.lines[0]!)![1]!;
+    assert.match(run.stdout, /: completed, PASSED/);
+    assert.equal(run.lines.filter((l) => /^ +\d+ +finished /.test(l)).length, 2, run.stdout);
+
+    const json = await runCli(['drill', 'report', drillId, '--format', 'json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const report = drillReportSchema.parse(JSON.parse(json.stdout));
+    assert.equal(report.drill.startedBy, 'cli-test');
+    assert.deepEqual(
+      report.restores.map((r) => r.outcome),
+      ['finished', 'finished'],
+    );
+    assert.equal(report.restores[1]!.source.kind, 'serverless', 'auto resolved');
+
+    const md = await runCli(['drill', 'report', drillId], { env });
+    assert.match(md.stdout, /^# Restore drill report: cli-drill-/);
+
+    const listed = await runCli(['list', '--drill', drillId, '--json'], { env });
+    assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 2);
+
+    const badPlan = await runCli(['drill', 'run', '--plan', '-'], {
+      env,
+      input: JSON.stringify({
+        name: 'x',
+        restores: [{ source: { groupId: 'nope', name: 'a' }, target: stack.target('cluster', 4) }],
+      }),
+    });
+    assert.equal(badPlan.code, 2);
+    assert.match(badPlan.stderr, /invalid drill plan: restores\.0\.source\.groupId: must be a 24-character/);
+
+    const scheduleId = `cli-sched-${Date.now().toString(36)}`;
+    const created = await runCli(
+      ['drill', 'schedule', 'create', scheduleId, '--plan', '-', '--every', '7d', '--paused'],
+      {
+        env,
+        input: JSON.stringify(plan),
+      },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const described = await runCli(['drill', 'schedule', 'describe', scheduleId], { env });
+    assert.match(described.stdout, new RegExp(`^schedule ${scheduleId}: paused`));
+    const deleted = await runCli(['drill', 'schedule', 'delete', scheduleId], { env });
+    assert.equal(deleted.code, 0, deleted.stderr);
   });
 
   it('exit codes and one-line errors: usage 2, not found 3, unreachable or bad config 4', async () => {
