@@ -12,7 +12,10 @@ export const DRILL_REPORT_VERSION = 1;
 const iso = z.string().describe('ISO-8601 UTC time');
 
 const recoveryTime = z.strictObject({
-  toAtlasDoneSeconds: z.number().optional().describe('from the restore start to Atlas reporting the job done'),
+  toAtlasDoneSeconds: z
+    .number()
+    .optional()
+    .describe('from the restore start to Atlas reporting the job done'),
   toValidatedSeconds: z.number().optional().describe('from the restore start to the end of validation'),
   objectiveSeconds: z.number().optional(),
   met: z.boolean().optional(),
@@ -100,3 +103,9 @@ export const drillReportSchema = z.strictObject({
 
 export type DrillReport = z.output<typeof drillReportSchema>;
 export type DrillReportRestore = z.output<typeof drillReportRestoreSchema>;
+
+/** The report's JSON Schema (draft 2020-12), as `docs/drill-report.schema.json` holds it. */
+export function drillReportJsonSchema(): string {
+  const schema = z.toJSONSchema(drillReportSchema);
+  return `${JSON.stringify({ ...schema, $id: `${DRILL_REPORT_SCHEMA_ID}/v${DRILL_REPORT_VERSION}`, title: 'atlas-restore drill evidence report' }, null, 2)}\n`;
+}
