@@ -49,7 +49,16 @@ export interface WorkerConfig {
     credentials: AtlasCredentialsConfig;
   };
   /** Slots per worker process. A restore in the `restoring` phase holds one activity slot while it polls. */
-  concurrency: { maxConcurrentActivityTaskExecutions: number; maxConcurrentWorkflowTaskExecutions: number };
+  concurrency: {
+    maxConcurrentActivityTaskExecutions: number;
+    maxConcurrentWorkflowTaskExecutions: number;
+    /**
+     * Workflows kept in memory between their tasks. A waiting restore gets a task only when its job shows
+     * something new or a 2 h window ends, so evicting it costs one short replay then, while keeping every
+     * one cached costs memory for the whole wait (the SDK's default grows with the heap). Default 100.
+     */
+    maxCachedWorkflows?: number;
+  };
   /** Server-side cap on activity starts per second for the whole task queue (all workers). */
   taskQueueActivitiesPerSecond?: number;
   /** Client-side Atlas request budget per project (groupId) in this process; `undefined` = unlimited. */
@@ -72,8 +81,9 @@ export const WORKER_DEFAULTS = {
   taskQueue: DEFAULT_TASK_QUEUE,
   atlasBaseUrl: 'https://cloud.mongodb.com',
   atlasApiVersion: 'v2',
-  maxConcurrentActivities: 500,
+  maxConcurrentActivities: 5_000,
   maxConcurrentWorkflowTasks: 40,
+  maxCachedWorkflows: 100,
   apiBudgetRps: 10,
   apiBudgetBurst: 20,
   logLevel: 'INFO',
@@ -235,6 +245,7 @@ export const workerEnvSchema = z.looseObject({
   ATLAS_CLIENT_SECRET: optional(secret),
   WORKER_MAX_CONCURRENT_ACTIVITIES: optional(integer(1, 100_000)),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: optional(integer(2, 10_000)),
+  WORKER_MAX_CACHED_WORKFLOWS: optional(integer(0, 100_000)),
   TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: optional(positiveNumber('must be a number > 0', false)),
   ATLAS_API_BUDGET_RPS: optional(positiveNumber('must be a number >= 0 (0 turns the budget off)', true)),
   ATLAS_API_BUDGET_BURST: optional(integer(1, 100_000)),
@@ -335,6 +346,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
         e.WORKER_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions:
         e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS ?? WORKER_DEFAULTS.maxCachedWorkflows,
     },
     logLevel: e.LOG_LEVEL ?? WORKER_DEFAULTS.logLevel,
     shutdownGraceMs: e.SHUTDOWN_GRACE ?? parseDuration(WORKER_DEFAULTS.shutdownGrace)!,

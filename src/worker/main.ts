@@ -13,7 +13,7 @@ import { createAtlasClient } from '../atlas/client';
 import { createBackupApi } from '../atlas/backup-api';
 import { withApiBudget } from './budget';
 import { workflowSource } from './bundle';
-import { describeWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';
+import { describeWorkerConfig, temporalConnectionOptions, WORKER_DEFAULTS, type WorkerConfig } from './config';
 import { createJsonLogger } from './logging';
 
 export interface RuntimeSetup {
@@ -133,6 +133,7 @@ export async function createRestoreWorker(
       maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivityTaskExecutions,
       maxConcurrentWorkflowTaskExecutions: config.concurrency.maxConcurrentWorkflowTaskExecutions,
+      maxCachedWorkflows: config.concurrency.maxCachedWorkflows ?? WORKER_DEFAULTS.maxCachedWorkflows,
       ...(config.taskQueueActivitiesPerSecond !== undefined
         ? { maxTaskQueueActivitiesPerSecond: config.taskQueueActivitiesPerSecond }
         : {}),

@@ -75,6 +75,7 @@ describe('worker configuration', () => {
       ATLAS_CLIENT_SECRET: CLIENT_SECRET,
       WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '8',
+      WORKER_MAX_CACHED_WORKFLOWS: '20',
       TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: '2.5',
       ATLAS_API_BUDGET_RPS: '0.5',
       ATLAS_API_BUDGET_BURST: '3',
@@ -91,6 +92,7 @@ describe('worker configuration', () => {
     assert.deepEqual(config.concurrency, {
       maxConcurrentActivityTaskExecutions: 50,
       maxConcurrentWorkflowTaskExecutions: 8,
+      maxCachedWorkflows: 20,
     });
     assert.equal(config.taskQueueActivitiesPerSecond, 2.5);
     assert.deepEqual(config.apiBudget, { requestsPerSecond: 0.5, burst: 3 });
