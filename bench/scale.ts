@@ -79,11 +79,13 @@ export const scaleBenchmark: Benchmark = {
     const taskQueue = `bench-scale-${randomUUID().slice(0, 8)}`;
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     writeFileSync(bundlePath, (await context.bundle('production')).code);
-    const workerSettings = {
+    const workerSettings: Record<string, string> = {
       // Every restore in the restoring phase holds an activity slot while its job runs.
-      WORKER_MAX_CONCURRENT_ACTIVITIES: String(n + 100),
+      WORKER_MAX_CONCURRENT_ACTIVITIES: String(Math.max(5_000, n + 100)),
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
       LOG_LEVEL: 'WARN',
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+      ...(process.env.BENCH_WORKER_CACHE ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.BENCH_WORKER_CACHE } : {}),
     };
     const worker = spawnWorker({
       TEMPORAL_ADDRESS: context.server.address,
