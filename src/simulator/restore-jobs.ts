@@ -1,6 +1,13 @@
 import { SimError, errors } from './errors';
 import type { SnapshotState } from './snapshots';
-import type { DeploymentRecord, RestoreJobRecord, RestoreOutcome, ScenarioSpec, World } from './state';
+import type {
+  DeploymentRecord,
+  RestoreJobRecord,
+  RestoreOutcome,
+  ScenarioSpec,
+  ScenarioTarget,
+  World,
+} from './state';
 
 /**
  * What every kind's restore jobs share: where a job stands in time, body validation errors, snapshot
@@ -79,11 +86,16 @@ export function resolveSnapshot(
 }
 
 /**
- * The scenario the next job takes: the first queued one, else `finished` after the default duration,
- * restoring the data.
+ * The scenario the next job takes: the first queued one that applies to its family (`restoreJob` or
+ * `collectionRestoreJob`), else `finished` after the default duration, restoring the data.
  */
-export function nextScenario(world: World, defaultDurationMs: number): Required<ScenarioSpec> {
-  const scenario = world.pendingScenarios.shift();
+export function nextScenario(
+  world: World,
+  defaultDurationMs: number,
+  family: ScenarioTarget = 'restoreJob',
+): Omit<Required<ScenarioSpec>, 'appliesTo'> {
+  const index = world.pendingScenarios.findIndex((s) => s.appliesTo === undefined || s.appliesTo === family);
+  const scenario = index < 0 ? undefined : world.pendingScenarios.splice(index, 1)[0];
   return {
     outcome: scenario?.outcome ?? 'finished',
     durationMs: scenario?.durationMs ?? defaultDurationMs,
