@@ -275,9 +275,12 @@ function suffixIssues(request: {
   };
   const dbSuffix = request.databaseSuffix ?? '';
   const collSuffix = request.collectionSuffix ?? '';
-  for (const entry of request.databases ?? [])
+  for (const entry of request.databases ?? []) {
     if (!entry.targetNamespace && dbSuffix)
       check(`${entry.sourceNamespace}${dbSuffix}`, databaseNameSchema, 'databaseSuffix');
+    // The database's collections are known only from the snapshot; a suffix that spoils any name is caught here.
+    if (collSuffix) check(`<collection>${collSuffix}`, collectionNameSchema, 'collectionSuffix');
+  }
   for (const entry of request.collections ?? []) {
     if (entry.targetNamespace) continue;
     const dot = entry.sourceNamespace.indexOf('.');

@@ -200,6 +200,11 @@ describe('simulator: collection restores', () => {
     const badSuffix = await f.create({ databases: [{ sourceNamespace: 'shop' }], databaseSuffix: '.old' });
     assertError(badSuffix, 400, 'VALIDATION_ERROR');
     assert.deepEqual(fields(badSuffix), ['databaseSuffix']);
+    const badCollectionSuffix = await f.create({
+      databases: [{ sourceNamespace: 'shop', targetNamespace: 'shop_copy' }],
+      collectionSuffix: '$v2',
+    });
+    assertError(badCollectionSuffix, 400, 'VALIDATION_ERROR', /collectionSuffix: makes <collection>\$v2/);
     const unknown = await f.create({ collections: [{ sourceNamespace: 'shop.orders' }], restoreAll: true });
     assert.deepEqual(fields(unknown), ['restoreAll']);
     const twice = await f.create({
