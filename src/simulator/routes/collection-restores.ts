@@ -1,5 +1,5 @@
+import { buildCollectionRestoreJob } from '../collection-restore-create';
 import {
-  buildCollectionRestoreJob,
   collectionRestoreEntryView,
   collectionRestoreJobView,
   collectionRestoreStatus,
