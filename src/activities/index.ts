@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
 import { isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { isTerminalRestoreJobState } from '../common/restore-job-state';
+import { collectionRestoreActivities } from './collection-restores';
 import { callAtlas } from './failures';
 import { pollLoop } from './polling';
 import { matchesRestoreJob, normalizeMatch, normalizeSpec } from './restore-jobs';
@@ -55,8 +56,8 @@ export interface ActivityDeps {
 
 /**
  * The restore activities: one per Atlas call, thin (call the API, map its error to a Temporal failure),
- * two long-running, heartbeating waits whose polls cost no history events, and the validation of the
- * restored data.
+ * long-running, heartbeating waits whose polls cost no history events (deployment, restore job, collection
+ * restore job), and the validation of the restored data.
  */
 export function createActivities(deps: ActivityDeps) {
   const { atlas } = deps;
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...validationActivities({ atlas, ...(deps.database ? { database: deps.database } : {}) }),
+    ...collectionRestoreActivities({ atlas, windowOf, ...(draining ? { draining } : {}) }),
 
     async getDeployment(ref: DeploymentRef): Promise<DeploymentState> {
       const s = signal();

@@ -5,20 +5,26 @@
  */
 import type { DeploymentRef } from '../atlas/api';
 import type {
+  CollectionRestoreJobView,
+  CollectionRestoreSpec,
   DeploymentState,
   RestoreJobSpec,
   RestoreJobView,
   RestoreTarget,
+  SnapshotNamespacesView,
   SnapshotView,
 } from '../common/atlas-views';
 import type { RestoreJobState } from '../common/restore-job-state';
 import type { ValidationReport, ValidationSpec } from '../common/validation';
 
 export type {
+  CollectionRestoreJobView,
+  CollectionRestoreSpec,
   DeploymentRef,
   DeploymentState,
   RestoreJobSpec,
   RestoreJobView,
+  SnapshotNamespacesView,
   SnapshotView,
   ValidationReport,
 };
@@ -172,3 +178,45 @@ export interface ValidationProgress {
   /** Checks done so far. */
   checked: number;
 }
+
+/**
+ * The collection restore jobs a submission may adopt: the same restore (target, source snapshot or point in
+ * time, strategies, scope), created by this workflow's own POST: the spec it sends, and when it began.
+ */
+export type CollectionRestoreJobMatch = CollectionRestoreSpec & {
+  /** Jobs whose id embeds an earlier creation second were not created by this workflow. */
+  createdAtOrAfterSeconds: number;
+  /** Only jobs still in progress (set before the first POST, as for `RestoreJobMatch`). */
+  inProgressOnly?: boolean;
+};
+
+export interface CollectionRestoreWaitProgress extends PollProgress {
+  /** The job as last read, without its collections. */
+  lastJob?: CollectionRestoreJobView;
+}
+
+export interface CollectionRestoreWaitInput {
+  /** The source cluster the job is filed under. */
+  deployment: DeploymentRef;
+  jobId: string;
+  schedule: PollSchedule;
+  progress: CollectionRestoreWaitProgress;
+  /** Real time one call polls before handing its progress back. Default: the worker's progress window. */
+  windowMs?: number;
+  /**
+   * Return as soon as the job shows a step a person would notice: a new Atlas state, `restoredDocuments`
+   * crossing another tenth of `totalDocuments`, or `totalDocuments` moving by more than a tenth, compared
+   * with `progress.lastJob` (the job as the workflow last saw it). Default true.
+   */
+  returnOnChange?: boolean;
+}
+
+export type CollectionRestoreWaitResult =
+  /** SUCCESSFUL, FAILED or CANCELED; the job is read with its collections. */
+  | { outcome: 'terminal'; job: CollectionRestoreJobView; progress: CollectionRestoreWaitProgress }
+  /** `changed`: only with `returnOnChange`. `job`: as last read, when it has been. */
+  | {
+      outcome: 'window' | 'deadline' | 'changed';
+      job?: CollectionRestoreJobView;
+      progress: CollectionRestoreWaitProgress;
+    };

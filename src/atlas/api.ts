@@ -5,9 +5,12 @@
  */
 import type { z } from 'zod';
 import type {
+  CollectionRestoreJobView,
+  CollectionRestoreSpec,
   DeploymentState,
   RestoreJobSpec,
   RestoreJobView,
+  SnapshotNamespacesView,
   SnapshotView,
 } from '../common/atlas-views';
 import type { DeploymentKind } from '../common/deployment-kinds';
@@ -96,6 +99,50 @@ export interface DeploymentOperations<D = unknown, U = unknown, S = unknown, J =
 }
 
 /**
+ * The wire-level collection- and database-level restore operations (J: job, N: one collection of a job,
+ * B: create body, S: a database or collection of a snapshot). `target` is the source cluster: Atlas files
+ * collection restore jobs under the cluster whose snapshot they restore. Kinds without the capability, and
+ * the v1.0 API, reject every call with kind `unsupported`, nothing sent.
+ */
+export interface CollectionRestoreOperations<J = unknown, N = unknown, B = unknown, S = unknown> {
+  /** Atlas answers 201. */
+  createCollectionRestoreJob(target: DeploymentTarget, body: B, options?: CallOptions): Promise<J>;
+  getCollectionRestoreJob(target: DeploymentTarget, jobId: string, options?: CallOptions): Promise<J>;
+  listCollectionRestoreJobs(target: DeploymentTarget, page?: PageRequest, options?: CallOptions): Promise<Page<J>>;
+  /** Empty while the job is INITIALIZING. */
+  listCollectionRestoreCollections(
+    target: DeploymentTarget,
+    jobId: string,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<N>>;
+  getCollectionRestoreCollection(
+    target: DeploymentTarget,
+    jobId: string,
+    sourceNamespace: string,
+    options?: CallOptions,
+  ): Promise<N>;
+  listSnapshotDatabases(
+    target: DeploymentTarget,
+    snapshotId: string,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<S>>;
+  listSnapshotCollections(
+    target: DeploymentTarget,
+    snapshotId: string,
+    database: string,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<S>>;
+}
+
+export interface CollectionRestoreReadOptions extends CallOptions {
+  /** Also read the job's collections, every page (default true); a poller that only needs the counts skips them. */
+  namespaces?: boolean;
+}
+
+/**
  * Kind-neutral operations the activities call. Each kind maps them to its own paths, media types and
  * fields (`src/atlas/kinds`); every failure is an `AtlasApiError`; nothing here retries.
  */
@@ -122,4 +169,37 @@ export interface AtlasBackupApi {
   ): Promise<Page<RestoreJobView>>;
   /** Only the deliveries the kind's capabilities list; others reject with kind `unsupported`. */
   cancelRestoreJob(ref: DeploymentRef, restoreJobId: string, options?: CallOptions): Promise<void>;
+
+  /**
+   * Collection- and database-level restores of `ref`'s snapshots (`ref` is the source). Kinds whose
+   * capabilities lack `collectionRestore` reject with kind `unsupported`, nothing sent; so does a spec with
+   * no namespace, or with both or neither of a snapshot and a point in time.
+   */
+  createCollectionRestoreJob(
+    ref: DeploymentRef,
+    spec: CollectionRestoreSpec,
+    options?: CallOptions,
+  ): Promise<CollectionRestoreJobView>;
+  /** The job, with its collections (`namespaces`) unless `namespaces: false`. */
+  getCollectionRestoreJob(
+    ref: DeploymentRef,
+    jobId: string,
+    options?: CollectionRestoreReadOptions,
+  ): Promise<CollectionRestoreJobView>;
+  /** One page of the source's collection restore jobs, without their collections. */
+  listCollectionRestoreJobs(
+    ref: DeploymentRef,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<CollectionRestoreJobView>>;
+  /**
+   * What a snapshot of `ref` holds, every page read: its databases, or, given `database`, that database with
+   * its collections. Atlas lists names only, no document counts.
+   */
+  listSnapshotNamespaces(
+    ref: DeploymentRef,
+    snapshotId: string,
+    database?: string,
+    options?: CallOptions,
+  ): Promise<SnapshotNamespacesView>;
 }

@@ -1,6 +1,7 @@
 import type { DeploymentKind } from '../common/deployment-kinds';
 import type { AtlasBackupApi, CallOptions, DeploymentRef, DeploymentTarget, DeploymentView } from './api';
 import type { AtlasClient } from './client';
+import { collectionRestoreApi } from './collection-restore-api';
 import { AtlasApiError } from './errors';
 import { KIND_ADAPTERS, KIND_RESOLUTION_ORDER, type DeploymentRecord, type KindAdapter } from './kinds';
 import type { Page } from './wire';
@@ -141,5 +142,7 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
 
     cancelRestoreJob: async (ref, restoreJobId, options) =>
       client.deployment(ref.kind).cancelRestoreJob(target(ref), restoreJobId, options),
+
+    ...collectionRestoreApi(client),
   };
 }

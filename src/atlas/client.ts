@@ -10,6 +10,7 @@ import type {
 import type { Authenticator } from './auth/authenticator';
 import { DigestAuthenticator } from './auth/digest';
 import { ServiceAccountAuthenticator, type ServiceAccountOptions } from './auth/service-account';
+import { collectionRestoreOperations, type ClusterCollectionRestoreOperations } from './collection-restores';
 import { AtlasApiError } from './errors';
 import { errorFromResponse, HttpTransport, isRecord, pathOnly, type AtlasTimeouts, type RawResponse } from './http';
 import { KIND_ADAPTERS } from './kinds';
@@ -67,12 +68,18 @@ export interface AtlasClient {
     RestoreJob,
     RestoreJobCreate
   >;
-  /** Dedicated clusters (continuous cloud backup = `pitEnabled`). */
-  readonly clusters: DeploymentOperations<Cluster, ClusterUpdate, Snapshot, RestoreJob, RestoreJobCreate>;
+  /** Dedicated clusters (continuous cloud backup = `pitEnabled`), with their collection restores. */
+  readonly clusters: DeploymentOperations<Cluster, ClusterUpdate, Snapshot, RestoreJob, RestoreJobCreate> &
+    ClusterCollectionRestoreOperations;
   /** Flex clusters (v2 only; no PATCH the engine uses, no cancel). */
   readonly flex: DeploymentOperations<FlexCluster, never, FlexSnapshot, FlexRestoreJob, FlexRestoreJobCreate>;
   /** The wire operations of a kind chosen at run time (its own shapes, unknown to the caller). */
   deployment(kind: DeploymentKind): DeploymentOperations;
+  /**
+   * The collection-restore operations of a kind chosen at run time; on kinds without them (Flex,
+   * serverless) every call rejects with kind `unsupported`, nothing sent.
+   */
+  collectionRestores(kind: DeploymentKind): ClusterCollectionRestoreOperations;
   readonly projects: {
     list(page?: PageRequest, options?: CallOptions): Promise<Page<Project>>;
     get(groupId: string, options?: CallOptions): Promise<Project>;
@@ -169,22 +176,34 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
   /** How paths appear in errors raised before anything is sent, matching those from HTTP answers. */
   const shownPrefix = `${transport.prefix}/api/atlas/${apiVersion}`;
   const context = { call, apiVersion, shownPrefix };
+  const adapterOf = (kind: DeploymentKind) => {
+    const adapter = KIND_ADAPTERS[kind];
+    if (!adapter) {
+      throw new AtlasApiError({
+        kind: 'invalid_request',
+        method: 'NONE',
+        path: '(not sent)',
+        retryable: false,
+        detail: `kind: must be one of ${Object.keys(KIND_ADAPTERS).join(', ')} (got ${JSON.stringify(kind)})`,
+      });
+    }
+    return adapter;
+  };
   const operations = new Map<DeploymentKind, DeploymentOperations>();
   const deployment = (kind: DeploymentKind): DeploymentOperations => {
     let ops = operations.get(kind);
     if (!ops) {
-      const adapter = KIND_ADAPTERS[kind];
-      if (!adapter) {
-        throw new AtlasApiError({
-          kind: 'invalid_request',
-          method: 'NONE',
-          path: '(not sent)',
-          retryable: false,
-          detail: `kind: must be one of ${Object.keys(KIND_ADAPTERS).join(', ')} (got ${JSON.stringify(kind)})`,
-        });
-      }
-      ops = kindOperations(adapter, context) as DeploymentOperations;
+      ops = kindOperations(adapterOf(kind), context) as DeploymentOperations;
       operations.set(kind, ops);
+    }
+    return ops;
+  };
+  const collectionOperations = new Map<DeploymentKind, ClusterCollectionRestoreOperations>();
+  const collectionRestores = (kind: DeploymentKind): ClusterCollectionRestoreOperations => {
+    let ops = collectionOperations.get(kind);
+    if (!ops) {
+      ops = collectionRestoreOperations(adapterOf(kind), context);
+      collectionOperations.set(kind, ops);
     }
     return ops;
   };
@@ -194,9 +213,10 @@ export function createAtlasClient(config: AtlasClientConfig): AtlasClient {
     apiVersion,
     call,
     serverless: deployment('serverless') as AtlasClient['serverless'],
-    clusters: deployment('cluster') as AtlasClient['clusters'],
+    clusters: { ...deployment('cluster'), ...collectionRestores('cluster') } as AtlasClient['clusters'],
     flex: deployment('flex') as AtlasClient['flex'],
     deployment,
+    collectionRestores,
     projects: {
       list: async (page, options) => {
         const query = validated(pageRequestSchema, page ?? {}, 'GET', `${shownPrefix}/groups`, '');

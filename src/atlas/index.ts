@@ -1,5 +1,15 @@
 /** The Atlas Admin API client: what the activities, the worker and the CLI may rely on. */
-export type { AtlasBackupApi, AtlasCaller, CallOptions, DeploymentRef, DeploymentView, PageRequest } from './api';
+export type {
+  AtlasBackupApi,
+  AtlasCaller,
+  CallOptions,
+  CollectionRestoreOperations,
+  CollectionRestoreReadOptions,
+  DeploymentRef,
+  DeploymentView,
+  PageRequest,
+} from './api';
+export { collectionRestoreOperations, type ClusterCollectionRestoreOperations } from './collection-restores';
 export {
   createAtlasClient,
   DEFAULT_ATLAS_BASE_URL,

@@ -8,3 +8,4 @@ export * from './kinds/shared';
 export * from './kinds/serverless';
 export * from './kinds/cluster';
 export * from './kinds/flex';
+export * from './kinds/collection-restore';

@@ -114,3 +114,128 @@ export function asRestoreJobView(
   if (timestamp) view.snapshotTakenAt = timestamp;
   return view;
 }
+
+/** How a collection restore treats a target namespace that already exists (docs/atlas.md#collection-restore-requests). */
+export const COLLECTION_WRITE_STRATEGIES = ['CREATE_NEW', 'OVERWRITE_EXISTING'] as const;
+export type CollectionWriteStrategy = (typeof COLLECTION_WRITE_STRATEGIES)[number];
+/** Which of the source's indexes the restored collections get. */
+export const COLLECTION_INDEX_STRATEGIES = ['ALL', 'NONE', 'ALL_EXCEPT_TTL'] as const;
+export type CollectionIndexStrategy = (typeof COLLECTION_INDEX_STRATEGIES)[number];
+
+/**
+ * One database (`shop`) or collection (`shop.orders`) to restore, and where to: `target` renames it;
+ * absent, the source's name with the request's suffixes.
+ */
+export interface NamespaceMapping {
+  source: string;
+  target?: string;
+}
+
+/** What a collection- or database-level restore restores, and how; part of its create spec and its view. */
+export interface CollectionRestoreScope {
+  /** Whole databases, each with every collection the snapshot holds in it. At most 100. */
+  databases?: NamespaceMapping[];
+  /** Single collections (`database.collection`). At most 100. */
+  collections?: NamespaceMapping[];
+  /** Appended to the name of every restored database that has no `target` of its own. */
+  databaseSuffix?: string;
+  /** Appended to the name of every restored collection that has no `target` of its own. */
+  collectionSuffix?: string;
+}
+
+/**
+ * A collection- or database-level restore to create, before the dedicated kind turns it into its create
+ * body. The source is one snapshot or one point in time of the deployment the restore is created on; the
+ * target is a dedicated cluster, whose other data stays as it is.
+ */
+export type CollectionRestoreSpec = CollectionRestoreScope & {
+  target: RestoreTarget;
+  writeStrategy: CollectionWriteStrategy;
+  indexStrategy: CollectionIndexStrategy;
+} & (
+    | { snapshotId: string; pointInTimeUtcSeconds?: undefined }
+    | { pointInTimeUtcSeconds: number; snapshotId?: undefined }
+  );
+
+/** The neutral state of a collection restore job: Atlas' six states folded into four. */
+export const COLLECTION_RESTORE_JOB_STATES = ['in_progress', 'finished', 'failed', 'cancelled'] as const;
+export type CollectionRestoreJobState = (typeof COLLECTION_RESTORE_JOB_STATES)[number];
+
+/** One restored collection of a job, as Atlas reports it. */
+export interface CollectionRestoreNamespaceView {
+  /** `database.collection` in the snapshot. */
+  source: string;
+  /** Where it is written (after renames and suffixes; Atlas' `effectiveTargetNamespace`). */
+  target: string;
+  /** Atlas' own per-collection state: NOT_STARTED, IN_PROGRESS, FINALIZING, NOT_FOUND, SUCCESSFUL, ... */
+  state: string;
+  restoredDocuments?: number;
+  totalDocuments?: number;
+}
+
+export interface CollectionRestoreJobView extends CollectionRestoreScope {
+  id: string;
+  state: CollectionRestoreJobState;
+  /** Atlas' word: INITIALIZING, IN_PROGRESS, FINALIZING, SUCCESSFUL, CANCELED or FAILED. */
+  atlasState: string;
+  restoredDocuments?: number;
+  /** May be an estimate until the job ends (docs/atlas.md#collection-restore-jobs). */
+  totalDocuments?: number;
+  /** Why it failed or was cancelled, in Atlas' words. */
+  errorMessage?: string;
+  createdAt: string;
+  finishedAt?: string;
+  target: RestoreTarget;
+  snapshotId?: string;
+  pointInTimeUtcSeconds?: number;
+  writeStrategy: CollectionWriteStrategy;
+  indexStrategy: CollectionIndexStrategy;
+  /** Per collection; only where the job was read with its collections (empty while INITIALIZING). */
+  namespaces?: CollectionRestoreNamespaceView[];
+}
+
+/**
+ * Atlas' collection-restore states as neutral ones: SUCCESSFUL is finished, FAILED failed, CANCELED cancelled;
+ * INITIALIZING, IN_PROGRESS, FINALIZING and any value Atlas may add later are still in progress.
+ */
+export function collectionRestoreJobState(atlasState: string): CollectionRestoreJobState {
+  switch (atlasState.toUpperCase()) {
+    case 'SUCCESSFUL':
+      return 'finished';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELED':
+    case 'CANCELLED':
+      return 'cancelled';
+    default:
+      return 'in_progress';
+  }
+}
+
+/** What a snapshot holds, by name: its databases, and the collections of the one database asked about. */
+export interface SnapshotNamespacesView {
+  snapshotId: string;
+  databases: { name: string; collections?: string[] }[];
+}
+
+/** `4512` as `4,512`, the same in every locale (workflow code formats with it too). */
+function grouped(count: number): string {
+  return String(Math.round(count)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * One line on a collection restore's progress, for heartbeat details and the Web UI, e.g.
+ * `collection restore 45% (4,512 of 10,000 documents, estimate)`. While the job runs, Atlas' total may
+ * still be an estimate, so the line says so.
+ */
+export function describeCollectionRestoreProgress(job: CollectionRestoreJobView | undefined): string {
+  if (!job) return 'collection restore not read yet';
+  const { restoredDocuments: restored, totalDocuments: total } = job;
+  const running = job.state === 'in_progress';
+  const counts =
+    total !== undefined && restored !== undefined
+      ? ` ${total > 0 ? Math.floor((100 * Math.min(restored, total)) / total) : 100}% (${grouped(restored)} of ${grouped(total)} documents${running ? ', estimate' : ''})`
+      : ' (no document counts yet)';
+  const failed = job.errorMessage ? `: ${job.errorMessage}` : '';
+  return `collection restore ${job.atlasState}${counts}${failed}`;
+}

@@ -39,6 +39,11 @@ export interface KindCapabilities {
   download: boolean;
   /** The kinds a snapshot of this kind can be restored into (Atlas refuses the others). */
   restoresInto: readonly DeploymentKind[];
+  /**
+   * Whether Atlas restores single databases or collections of this kind's snapshots
+   * (`collectionRestoreJobs`, docs/atlas.md#collection-and-database-restores): dedicated clusters only.
+   */
+  collectionRestore: boolean;
   /** Set when Atlas has retired the kind's endpoints: the date, and what to use instead. */
   retired?: { date: string; use: string };
 }
@@ -52,6 +57,7 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     cancellableDeliveries: [],
     download: true,
     restoresInto: ['serverless'],
+    collectionRestore: false,
     retired: {
       date: '2026-01-22',
       use: 'serverless instances were migrated to Flex or dedicated clusters: use kind "flex", "cluster" or "auto"',
@@ -65,6 +71,7 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     cancellableDeliveries: ['download'],
     download: true,
     restoresInto: ['cluster'],
+    collectionRestore: true,
   },
   flex: {
     label: 'Flex cluster',
@@ -74,6 +81,7 @@ export const KIND_CAPABILITIES: Record<DeploymentKind, KindCapabilities> = {
     download: true,
     // Atlas: "You can restore the snapshot to another flex cluster or dedicated cluster tier" (docs/atlas.md#flex-clusters).
     restoresInto: ['flex', 'cluster'],
+    collectionRestore: false,
   },
 };
 

@@ -19,8 +19,14 @@ import { restoreJobPhase } from './restore-jobs';
 import { parseSeed, seedIds, type ParsedSeed, type SeedData, type SimulatorIds } from './seed';
 import type { DataPlane, DataPlaneOptions, DeploymentDataState } from './data/plane';
 import {
+  collectionRestoreEntryView,
+  collectionRestoreJobView,
+  collectionRestoreStatus,
+} from './collection-restores';
+import {
   RESTORE_DATA_OUTCOMES,
   RESTORE_OUTCOMES,
+  SCENARIO_TARGETS,
   World,
   loadWorld,
   newestFirst,
@@ -51,6 +57,8 @@ export interface SimulatorOptions {
   versionedAcceptRequired?: boolean;
   /** How long a restore job runs before its outcome, simulated ms. Default 20 min. */
   restoreJobDurationMs?: number;
+  /** How long a collection restore job runs before its outcome, simulated ms. Default: `restoreJobDurationMs`. */
+  collectionRestoreJobDurationMs?: number;
   /** How long a PATCH keeps the deployment UPDATING, simulated ms. Default 2 min. */
   updateDurationMs?: number;
   /**
@@ -81,6 +89,7 @@ export interface ResolvedOptions {
   timeScale: number;
   versionedAcceptRequired: boolean;
   restoreJobDurationMs: number;
+  collectionRestoreJobDurationMs: number;
   updateDurationMs: number;
   idleBeforeUpdatingMs: number;
   pointInTimeWindowMs: number;
@@ -105,12 +114,22 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError('port must be an integer from 0 to 65535');
+  const restoreJobDurationMs = nonNegative(
+    'restoreJobDurationMs',
+    options.restoreJobDurationMs,
+    20 * MINUTE_MS,
+  );
   return {
     host: options.host ?? '127.0.0.1',
     port,
     timeScale,
     versionedAcceptRequired: options.versionedAcceptRequired ?? true,
-    restoreJobDurationMs: nonNegative('restoreJobDurationMs', options.restoreJobDurationMs, 20 * MINUTE_MS),
+    restoreJobDurationMs,
+    collectionRestoreJobDurationMs: nonNegative(
+      'collectionRestoreJobDurationMs',
+      options.collectionRestoreJobDurationMs,
+      restoreJobDurationMs,
+    ),
     updateDurationMs: nonNegative('updateDurationMs', options.updateDurationMs, 2 * MINUTE_MS),
     idleBeforeUpdatingMs: nonNegative('idleBeforeUpdatingMs', options.idleBeforeUpdatingMs, 0),
     pointInTimeWindowMs: nonNegative('pointInTimeWindowHours', options.pointInTimeWindowHours, 72) * HOUR_MS,
@@ -132,10 +151,15 @@ export const scenarioSchema = z.strictObject({
   data: z.enum(RESTORE_DATA_OUTCOMES).optional(),
   /** Simulated ms from the job's creation until its outcome. Default: the `restoreJobDurationMs` option. */
   durationMs: z.number().int().nonnegative().optional(),
-  /** Applies to this existing job instead of the next one created. */
+  /** Applies to this existing job (a restore or a collection restore job) instead of the next one created. */
   jobId: objectIdSchema.optional(),
   /** Applies to the next job restoring into this target (by project and name) instead of the next job. */
   target: z.strictObject({ groupId: objectIdSchema, name: z.string().min(1) }).optional(),
+  /**
+   * Which family the queued scenario waits for: `restoreJob` (whole-deployment restores, downloads included)
+   * or `collectionRestoreJob`. Default: the next job of either.
+   */
+  appliesTo: z.enum(SCENARIO_TARGETS).optional(),
 });
 export type ScenarioRequest = z.input<typeof scenarioSchema>;
 
@@ -186,7 +210,7 @@ export interface SimulatorControl {
   seed(seed: SeedData): void;
   /** Back to the seed the simulator started with; clears jobs, scenarios, one-shot faults, rate-limit buckets and the request log. The clock keeps running forward. */
   reset(): void;
-  /** How the next restore job (or the given one) ends and after how long. */
+  /** How the next restore or collection restore job (or the given one) ends and after how long. */
   setScenario(scenario: ScenarioRequest): void;
   /** Replaces the fault profile and/or queues one-shot faults. */
   setFaults(update: FaultsUpdate): void;
@@ -224,6 +248,14 @@ export interface SimulatorStateDump {
     state: string;
     createdAt: string;
     scenario: ScenarioSpec;
+  })[];
+  /** Newest first, each with its collections as `…/collections` lists them. */
+  collectionRestoreJobs: (Record<string, unknown> & {
+    groupId: string;
+    deploymentName: string;
+    state: string;
+    scenario: ScenarioSpec;
+    namespaces: Record<string, unknown>[];
   })[];
   pendingScenarios: ScenarioSpec[];
   faults: { profile: FaultProfile; oneShots: unknown[] };
@@ -333,6 +365,17 @@ export class SimulatorCore implements SimulatorControl {
           scenario: { outcome: job.outcome, durationMs: job.durationMs, data: job.data ?? 'restored' },
         };
       }),
+      collectionRestoreJobs: newestFirst(world.collectionJobs).map((job) => {
+        const { phase } = collectionRestoreStatus(world, job, nowMs);
+        return {
+          ...collectionRestoreJobView(job, phase),
+          groupId: job.groupId,
+          deploymentName: job.deploymentName,
+          state: phase.state,
+          scenario: { outcome: job.outcome, durationMs: job.durationMs, data: job.data ?? 'restored' },
+          namespaces: phase.entries.map((entry) => collectionRestoreEntryView(job, entry)),
+        };
+      }),
       pendingScenarios: world.pendingScenarios.map((s) => ({ ...s })),
       faults: { profile: this.faults.getProfile(), oneShots: [...this.faults.pendingOneShots()] },
     };
@@ -366,9 +409,10 @@ export class SimulatorCore implements SimulatorControl {
       ...(scenario.durationMs !== undefined ? { durationMs: scenario.durationMs } : {}),
       ...(scenario.data !== undefined ? { data: scenario.data } : {}),
       ...(scenario.target !== undefined ? { target: scenario.target } : {}),
+      ...(scenario.appliesTo !== undefined ? { appliesTo: scenario.appliesTo } : {}),
     };
     if (scenario.jobId !== undefined) {
-      const job = this.world.findJob(scenario.jobId);
+      const job = this.world.findJob(scenario.jobId) ?? this.world.findCollectionJob(scenario.jobId);
       if (!job) throw new ControlError(`no restore job with id ${scenario.jobId}`, 404);
       job.outcome = spec.outcome;
       if (spec.durationMs !== undefined) job.durationMs = spec.durationMs;

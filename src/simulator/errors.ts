@@ -25,6 +25,10 @@ export const ERROR_TABLE = {
   clusterInServerlessApi: { status: 400, code: 'CANNOT_USE_CLUSTER_IN_SERVERLESS_INSTANCE_API' },
   snapshotNotFound: { status: 404, code: 'SNAPSHOT_NOT_FOUND' },
   restoreJobNotFound: { status: 404, code: 'RESTORE_JOB_NOT_FOUND' },
+  /** chosen: no recording shows a missing collection restore job; the restore job code */
+  collectionRestoreJobNotFound: { status: 404, code: 'RESTORE_JOB_NOT_FOUND' },
+  /** chosen: a namespace that is not one of the job's collections, or not in the snapshot (the recorded generic 404) */
+  namespaceNotFound: { status: 404, code: 'RESOURCE_NOT_FOUND' },
   /** observed ("Cannot find resource …") */
   resourceNotFound: { status: 404, code: 'RESOURCE_NOT_FOUND' },
   /** spec example for schema violations of a request body */
@@ -47,7 +51,7 @@ export const ERROR_TABLE = {
   attributeNotSimulated: { status: 400, code: 'INVALID_ATTRIBUTE' },
   /**
    * in Atlas' published error-code list ("Cluster restore already in progress."); no recording shows which
-   * code a busy Flex restore target gets
+   * code a busy Flex restore target, or a second collection restore into a cluster, gets
    */
   targetRestoreInProgress: { status: 409, code: 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS' },
   restoreJobNotCancellable: { status: 400, code: 'RESTORE_JOB_NOT_CANCELLABLE' },
@@ -149,6 +153,14 @@ export const errors = {
     ]),
   restoreJobNotFound: (jobId: string, name: string) =>
     new SimError('restoreJobNotFound', `No restore job with ID ${jobId} exists for ${name}.`, [jobId, name]),
+  collectionRestoreJobNotFound: (jobId: string, name: string) =>
+    new SimError(
+      'collectionRestoreJobNotFound',
+      `No collection restore job with ID ${jobId} exists for ${name}.`,
+      [jobId, name],
+    ),
+  namespaceNotFound: (what: string, name: string, where: string) =>
+    new SimError('namespaceNotFound', `No ${what} ${name} exists in ${where}.`, [what, name, where]),
   resourceNotFound: (path: string) =>
     new SimError('resourceNotFound', `Cannot find resource ${path}.`, [path]),
 } as const;

@@ -32,6 +32,16 @@ export const ROUTE_IDS = [
   'getRestoreJob',
   'listRestoreJobs',
   'cancelRestoreJob',
+  // Collection- and database-level restores and the namespace listings of snapshots (dedicated clusters).
+  'listCollectionRestoreJobs',
+  'createCollectionRestoreJob',
+  'getCollectionRestoreJob',
+  'listCollectionRestoreCollections',
+  'getCollectionRestoreCollection',
+  'listSnapshotDatabases',
+  'getSnapshotDatabase',
+  'listSnapshotCollections',
+  'getSnapshotCollection',
   'token',
   'revokeToken',
 ] as const;

@@ -12,7 +12,7 @@ import type { DeploymentRecord } from './state';
 /**
  * A faithful MongoDB Atlas Admin API simulator on loopback: Digest and bearer auth, v1.0 and v2 routes for
  * projects, serverless instances and dedicated clusters, v2 routes for Flex clusters, their snapshots and
- * restore jobs (one module per kind under `kinds/`), a simulated clock, deterministic faults, a control
+ * restore jobs (one module per kind under `kinds/`), v2 collection restores of dedicated clusters, a simulated clock, deterministic faults, a control
  * surface under `/__sim/` and, optionally, a data plane of real wire servers holding each deployment's data
  * (`data/`). See the README section "Atlas simulator".
  */

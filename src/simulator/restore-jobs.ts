@@ -1,6 +1,13 @@
 import { SimError, errors } from './errors';
 import type { SnapshotState } from './snapshots';
-import type { DeploymentRecord, RestoreJobRecord, RestoreOutcome, ScenarioSpec, World } from './state';
+import type {
+  DeploymentRecord,
+  RestoreJobRecord,
+  RestoreOutcome,
+  ScenarioSpec,
+  ScenarioTarget,
+  World,
+} from './state';
 
 /**
  * What every kind's restore jobs share: where a job stands in time, body validation errors, snapshot
@@ -79,21 +86,24 @@ export function resolveSnapshot(
 }
 
 /**
- * The scenario the next job takes: the first queued one for its target, else the first queued one for any
- * target, else `finished` after the default duration, restoring the data.
+ * The scenario the next job takes: the first queued one for its target, else the first queued one for no
+ * particular target, among those that apply to its family (`restoreJob` or `collectionRestoreJob`); else
+ * `finished` after the default duration, restoring the data.
  */
 export function nextScenario(
   world: World,
   defaultDurationMs: number,
   target?: { groupId: string; name: string },
-): Omit<Required<ScenarioSpec>, 'target'> {
-  const matches = (s: ScenarioSpec) =>
+  family: ScenarioTarget = 'restoreJob',
+): Omit<Required<ScenarioSpec>, 'target' | 'appliesTo'> {
+  const applies = (s: ScenarioSpec) => s.appliesTo === undefined || s.appliesTo === family;
+  const forTarget = (s: ScenarioSpec) =>
     s.target !== undefined &&
     target !== undefined &&
     s.target.groupId === target.groupId &&
     s.target.name === target.name;
-  let at = world.pendingScenarios.findIndex(matches);
-  if (at < 0) at = world.pendingScenarios.findIndex((s) => s.target === undefined);
+  let at = world.pendingScenarios.findIndex((s) => applies(s) && forTarget(s));
+  if (at < 0) at = world.pendingScenarios.findIndex((s) => applies(s) && s.target === undefined);
   const [scenario] = at < 0 ? [] : world.pendingScenarios.splice(at, 1);
   return {
     outcome: scenario?.outcome ?? 'finished',

@@ -3,6 +3,7 @@ import type { RouteId } from './faults';
 import { ALL_SIM_KINDS } from './kinds';
 import type { SimKind } from './kinds/types';
 import { backupHandlers } from './routes/backup';
+import { collectionRestoreHandlers } from './routes/collection-restores';
 import type { Handler } from './routes/context';
 import { deploymentHandlers } from './routes/deployments';
 import { getProject, listProjects } from './routes/projects';
@@ -137,7 +138,41 @@ function kindRoutes(kind: SimKind): RouteDef[] {
         handler: b.createDownload,
       }),
     );
+  if (kind.collectionRestores)
+    routes.push(...collectionRestoreRoutes(kind, kind.collectionRestores.versions));
   return routes;
+}
+
+/** Collection restores and the namespaces of snapshots: v2 only, under the source cluster. */
+function collectionRestoreRoutes(kind: SimKind, versions: readonly string[]): RouteDef[] {
+  const one = `/groups/{groupId}/${kind.segment}/{name}`;
+  const jobs = `${one}/collectionRestoreJobs`;
+  const databases = `${one}/backup/snapshots/{snapshotId}/databases`;
+  const c = collectionRestoreHandlers(kind);
+  const common = { flavours: ['v2'] as const, versions };
+  const get = (id: RouteId, template: string, handler: Handler) =>
+    route({ ...common, id, method: 'GET', template, handler });
+  return [
+    get('listCollectionRestoreJobs', jobs, c.listJobs),
+    route({
+      ...common,
+      id: 'createCollectionRestoreJob',
+      method: 'POST',
+      template: jobs,
+      handler: c.createJob,
+    }),
+    get('getCollectionRestoreJob', `${jobs}/{jobId}`, c.getJob),
+    get('listCollectionRestoreCollections', `${jobs}/{jobId}/collections`, c.listCollections),
+    get('getCollectionRestoreCollection', `${jobs}/{jobId}/collections/{sourceNamespace}`, c.getCollection),
+    get('listSnapshotDatabases', databases, c.listDatabases),
+    get('getSnapshotDatabase', `${databases}/{databaseName}`, c.getDatabase),
+    get('listSnapshotCollections', `${databases}/{databaseName}/collections`, c.listCollectionsOfDatabase),
+    get(
+      'getSnapshotCollection',
+      `${databases}/{databaseName}/collections/{collectionName}`,
+      c.getCollectionOfDatabase,
+    ),
+  ];
 }
 
 const PROJECT_VERSIONS = ['2023-01-01'];

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { CollectionIndexStrategy, CollectionWriteStrategy } from '../common/atlas-views';
 import type { DeploymentKind } from '../common/deployment-kinds';
 import type { DeliveryType } from '../atlas/schemas';
 import { HOUR_MS } from './clock';
@@ -85,12 +86,53 @@ export interface RestoreJobRecord {
   dataAsOfMs?: number;
 }
 
+/**
+ * A collection- or database-level restore job (`collectionRestoreJobs`), filed under its source cluster.
+ * Its per-collection plan (which namespaces, how many documents, what fails) is derived from the content
+ * model when read, like everything else about data.
+ */
+export interface CollectionRestoreJobRecord {
+  id: string;
+  groupId: string;
+  deploymentId: string;
+  deploymentName: string;
+  targetGroupId: string;
+  targetClusterName: string;
+  snapshotId?: string;
+  pointInTimeUtcSeconds?: number;
+  oplogTs?: number;
+  oplogInc?: number;
+  /** The moment whose content it restores: the snapshot's time or the point in time. */
+  dataAsOfMs: number;
+  writeStrategy: CollectionWriteStrategy;
+  indexStrategy: CollectionIndexStrategy;
+  databases: RestoreNamespaceRecord[];
+  collections: RestoreNamespaceRecord[];
+  databaseSuffix?: string;
+  collectionSuffix?: string;
+  createdMs: number;
+  outcome: RestoreOutcome;
+  durationMs: number;
+  data?: RestoreDataOutcome;
+}
+
+export interface RestoreNamespaceRecord {
+  sourceNamespace: string;
+  targetNamespace?: string;
+}
+
+/** Which jobs a queued scenario may go to: whole-deployment restores, collection restores, or either. */
+export const SCENARIO_TARGETS = ['restoreJob', 'collectionRestoreJob'] as const;
+export type ScenarioTarget = (typeof SCENARIO_TARGETS)[number];
+
 export interface ScenarioSpec {
   outcome: RestoreOutcome;
   durationMs?: number;
   data?: RestoreDataOutcome;
   /** Only for the next job into this target (a drill runs many restores at once, in no fixed order). */
   target?: { groupId: string; name: string };
+  /** Absent: the next job of either family takes it. */
+  appliesTo?: ScenarioTarget;
 }
 
 export interface ProjectRecord {
@@ -109,6 +151,8 @@ export interface PersistedWorld {
   deployments: DeploymentRecord[];
   extraSnapshots: ExtraSnapshotRecord[];
   jobs: RestoreJobRecord[];
+  /** Absent in state files from before collection restores. */
+  collectionJobs?: CollectionRestoreJobRecord[];
   pendingScenarios: ScenarioSpec[];
   /** The world's creation: generated collections hold their seeded document counts at this moment. */
   dataAnchorMs?: number;
@@ -120,6 +164,7 @@ export class World {
   deployments: DeploymentRecord[] = [];
   extraSnapshots: ExtraSnapshotRecord[] = [];
   jobs: RestoreJobRecord[] = [];
+  collectionJobs: CollectionRestoreJobRecord[] = [];
   pendingScenarios: ScenarioSpec[] = [];
   jobCounter = 0;
   /** The world's creation (simulated ms): the anchor of every generated collection's write schedule. */
@@ -154,6 +199,7 @@ export class World {
     world.deployments = data.deployments;
     world.extraSnapshots = data.extraSnapshots;
     world.jobs = data.jobs;
+    world.collectionJobs = data.collectionJobs ?? [];
     world.pendingScenarios = data.pendingScenarios;
     world.jobCounter = data.jobCounter;
     // State files from before the data plane: their world's data starts where they were saved.
@@ -170,6 +216,7 @@ export class World {
       deployments: this.deployments,
       extraSnapshots: this.extraSnapshots,
       jobs: this.jobs,
+      collectionJobs: this.collectionJobs,
       pendingScenarios: this.pendingScenarios,
       dataAnchorMs: this.dataAnchorMs,
     };
@@ -201,6 +248,15 @@ export class World {
     return this.jobs.find((j) => j.id === jobId);
   }
 
+  /** The source cluster's collection restore jobs, newest first. */
+  collectionJobsOf(deploymentId: string): CollectionRestoreJobRecord[] {
+    return newestFirst(this.collectionJobs.filter((j) => j.deploymentId === deploymentId));
+  }
+
+  findCollectionJob(jobId: string): CollectionRestoreJobRecord | undefined {
+    return this.collectionJobs.find((j) => j.id === jobId);
+  }
+
   /** Records a change of backup mode at `atMs` (no-op when the mode stays the same). */
   setBackupMode(deployment: DeploymentRecord, atMs: number): void {
     const mode = backupMode(deployment.backupEnabled, deployment.continuousBackup);
@@ -221,7 +277,7 @@ export class World {
 }
 
 /** Jobs newest first; `jobs` is in creation order, and the sort is stable. */
-export function newestFirst(jobs: readonly RestoreJobRecord[]): RestoreJobRecord[] {
+export function newestFirst<J extends { createdMs: number }>(jobs: readonly J[]): J[] {
   return [...jobs].reverse().sort((a, b) => b.createdMs - a.createdMs);
 }
 

@@ -91,5 +91,14 @@ export function withApiBudget(api: AtlasBackupApi, budget: ApiBudgetOptions | To
     listRestoreJobs: (ref, page, options) =>
       gate(ref, options, () => api.listRestoreJobs(ref, page, options)),
     cancelRestoreJob: (ref, id, options) => gate(ref, options, () => api.cancelRestoreJob(ref, id, options)),
+    createCollectionRestoreJob: (ref, spec, options) =>
+      gate(ref, options, () => api.createCollectionRestoreJob(ref, spec, options)),
+    // With its collections a read is two requests or more; budgeted as one, like resolveDeployment.
+    getCollectionRestoreJob: (ref, id, options) =>
+      gate(ref, options, () => api.getCollectionRestoreJob(ref, id, options)),
+    listCollectionRestoreJobs: (ref, page, options) =>
+      gate(ref, options, () => api.listCollectionRestoreJobs(ref, page, options)),
+    listSnapshotNamespaces: (ref, snapshotId, database, options) =>
+      gate(ref, options, () => api.listSnapshotNamespaces(ref, snapshotId, database, options)),
   };
 }

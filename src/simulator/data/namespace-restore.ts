@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { collectionNameSchema, databaseNameSchema } from '../../common/validation';
-import { frozenAt, namespaceOf, type NamespaceModel } from './content';
+import { frozenAt, namespaceOf, type NamespaceModel } from './model';
 
 /**
  * A restore of single databases or collections, with renames and the write and index strategies of Atlas'

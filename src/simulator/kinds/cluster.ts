@@ -216,6 +216,8 @@ export const clusterKind: SimKind<SeedEntry> = {
     update: ['2023-02-01', '2024-08-05', '2024-10-23'],
     backup: ['2023-01-01'],
   },
+  // The published spec has one version of the collection restore and snapshot namespace routes.
+  collectionRestores: { versions: ['2025-03-12'] },
   routeIds: {
     list: 'listClusters',
     get: 'getCluster',

@@ -34,6 +34,11 @@ export interface SimKind<SeedEntry = unknown> {
     update?: readonly string[];
     backup: readonly string[];
   };
+  /**
+   * Collection- and database-level restores (`collectionRestoreJobs` and the namespace listings of
+   * snapshots), v2 only, in these media-type versions; absent on kinds Atlas has none for.
+   */
+  collectionRestores?: { versions: readonly string[] };
   /** Route ids (for faults and the request log) of the kind's own routes; restore-job routes are shared. */
   routeIds: { list: RouteId; get: RouteId; update?: RouteId; listSnapshots: RouteId; getSnapshot: RouteId };
   /** Headers every answer of the kind's routes carries, errors included (Deprecation/Sunset). */
