@@ -26,6 +26,7 @@ import {
   type DeploymentKind,
 } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
+import { progressBar } from '../common/restore-details';
 import type { RecoveryPoint, RecoveryTime } from '../common/contract';
 import {
   isHostPort,
@@ -170,6 +171,11 @@ const REQUEST_FLAG_FOR_FIELD: Record<string, string> = {
   validate: '--validate/--expect-count',
   'objectives.rto': '--rto',
   'objectives.rpo': '--rpo',
+  scope: '--databases/--collections',
+  'scope.databases': '--databases',
+  'scope.collections': '--collections',
+  'scope.writeStrategy': '--overwrite',
+  'scope.indexStrategy': '--indexes',
 };
 
 export const startSpec: CommandSpec = {
@@ -245,6 +251,27 @@ export const startSpec: CommandSpec = {
       type: 'string',
       value: '<db.coll=N|db.coll>=N>',
       description: 'the common check inline: the collection holds exactly N (=) or at least N (>=) documents',
+    },
+    databases: {
+      type: 'string',
+      value: '<db[=new],...>',
+      description: 'restore only these databases (dedicated clusters), each optionally under a new name',
+    },
+    collections: {
+      type: 'string',
+      value: '<db.coll[=db.new],...>',
+      description: 'restore only these collections (dedicated clusters), each optionally under a new name',
+    },
+    overwrite: {
+      type: 'boolean',
+      description:
+        'with --databases/--collections: replace namespaces the target already has (default: refuse them)',
+    },
+    indexes: {
+      type: 'string',
+      value: '<ALL|NONE|ALL_EXCEPT_TTL>',
+      description: 'with --databases/--collections: which indexes to build',
+      default: 'ALL',
     },
     rto: {
       type: 'string',
@@ -324,6 +351,10 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
     'expect-count',
     'rto',
     'rpo',
+    'databases',
+    'collections',
+    'overwrite',
+    'indexes',
   ];
   if (typeof flags.file === 'string') {
     const clash = requestFlags.find((name) => flags[name] !== undefined);
@@ -380,6 +411,8 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
     if (flags['failover-after'] !== undefined) polling.failoverAfter = flags['failover-after'];
     request.polling = polling;
   }
+  const scope = scopeFromFlags(flags);
+  if (scope) request.scope = scope;
   const validate = validationFromFlags(flags, readStdin);
   if (validate) request.validate = validate;
   if (flags.rto !== undefined || flags.rpo !== undefined) {
@@ -389,6 +422,46 @@ export function requestFromFlags(flags: ParsedArgs['flags'], readStdin: () => st
     };
   }
   return request;
+}
+
+/** `--databases a,b=c` and `--collections db.x,db.y=db.z` with `--overwrite` and `--indexes`. */
+function scopeFromFlags(flags: ParsedArgs['flags']): Record<string, unknown> | undefined {
+  const list = (name: string) =>
+    typeof flags[name] === 'string'
+      ? (flags[name] as string)
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+          .map((item) => item.split('=') as [string, string?])
+      : undefined;
+  const databases = list('databases');
+  const collections = list('collections');
+  if (!databases && !collections) {
+    for (const name of ['overwrite', 'indexes'])
+      if (flags[name] !== undefined)
+        throw new UsageError(
+          `--${name} applies to a collection or database restore: add --databases or --collections`,
+          'start',
+        );
+    return undefined;
+  }
+  return {
+    ...(databases
+      ? {
+          databases: databases.map(([name, targetName]) => ({ name, ...(targetName ? { targetName } : {}) })),
+        }
+      : {}),
+    ...(collections
+      ? {
+          collections: collections.map(([namespace, targetNamespace]) => ({
+            namespace,
+            ...(targetNamespace ? { targetNamespace } : {}),
+          })),
+        }
+      : {}),
+    ...(flags.overwrite ? { writeStrategy: 'OVERWRITE_EXISTING' } : {}),
+    ...(typeof flags.indexes === 'string' ? { indexStrategy: flags.indexes } : {}),
+  };
 }
 
 /** `--validate <file>` (the request's `validate` section, or only its checks) and/or `--expect-count`. */
@@ -591,6 +664,13 @@ export function formatStatus(info: RestoreInfo, now = Date.now()): string[] {
     row(
       'job',
       `${jobId}${jobState ? ` (${jobState}${status?.atlasStatus ? `, Atlas ${status.atlasStatus}` : ''})` : ''}`,
+    );
+  const progress = status?.progress;
+  if (progress) row('progress', progressBar(progress));
+  for (const ns of status?.namespaces ?? result?.collections?.namespaces ?? [])
+    row(
+      'namespace',
+      `${ns.source} -> ${ns.target}: ${ns.state}${ns.restoredDocuments !== undefined ? `, ${ns.restoredDocuments} documents` : ''}`,
     );
   const restoredTo = status?.restoredTo ?? result?.rpo?.restoredTo;
   const snapshotId = status?.snapshotId ?? result?.snapshotId;

@@ -24,6 +24,7 @@ import {
   type CommandContext,
 } from './commands';
 import { drillCommand, drillSpec } from './drill';
+import { snapshotCommand, snapshotSpec } from './snapshot';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { processOutput, type Output } from './render';
 
@@ -100,6 +101,7 @@ const COMMANDS: Command[] = [
   { spec: statusSpec, run: statusCommand },
   { spec: listSpec, run: listCommand },
   { spec: cancelSpec, run: cancelCommand },
+  { spec: snapshotSpec, run: snapshotCommand },
   {
     spec: drillSpec,
     run: async () => EXIT.internal,

@@ -1,4 +1,5 @@
 import { formatDuration } from '../common/duration';
+import { progressBar } from '../common/restore-details';
 import type { RestoreClient, RestoreInfo, RestoreOutcome } from '../client';
 
 /** Where a command writes; tests and the demo pass their own. */
@@ -37,6 +38,7 @@ export function progressLine(info: RestoreInfo, now = Date.now()): string {
   const parts: string[] = [info.phase ?? info.executionStatus];
   if (info.restoreJobId)
     parts.push(`job ${info.restoreJobId}${info.status?.jobState ? ` ${info.status.jobState}` : ''}`);
+  if (info.status?.progress) parts.push(progressBar(info.status.progress));
   const polls = pollCount(info);
   if (polls) parts.push(`${polls} poll${polls === 1 ? '' : 's'}`);
   parts.push(`elapsed ${elapsedSince(info.startTime, info.closeTime ? Date.parse(info.closeTime) : now)}`);

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { RestoreJobView } from './atlas-views';
+import type { CollectionRestoreNamespaceView, RestoreJobView } from './atlas-views';
 import type { DeploymentKind } from './deployment-kinds';
 import type { RestoreJobState } from './restore-job-state';
 import type { RestoreRequest } from './restore-request';
@@ -93,6 +93,10 @@ export interface RestoreStatus {
   rto?: RecoveryTime;
   rpo?: RecoveryPoint;
   validation?: ValidationReport;
+  /** A collection restore's documents restored so far (Atlas' counts; the total may be an estimate). */
+  progress?: { restoredDocuments?: number; totalDocuments?: number; estimate: boolean; percent?: number };
+  /** A collection restore's namespaces, once Atlas lists them. */
+  namespaces?: CollectionRestoreNamespaceView[];
 }
 
 /** Time from the request to Atlas done and to validated, graded against the request's objective if any. */
@@ -145,6 +149,12 @@ export interface RestoreResult {
   rpo?: RecoveryPoint;
   /** Every check's result, when the request asked for validation. */
   validation?: ValidationReport;
+  /** For a collection- or database-level restore: what Atlas restored, per namespace. */
+  collections?: {
+    restoredDocuments?: number;
+    totalDocuments?: number;
+    namespaces: CollectionRestoreNamespaceView[];
+  };
 }
 
 /**
@@ -219,9 +229,11 @@ export function restoreWorkflowId(request: Pick<RestoreRequest, 'target'>): stri
 }
 
 /** What a start compares to tell "the same restore again" (attach) from another restore of the target. */
-export function restoreRequestKey(request: Pick<RestoreRequest, 'source' | 'snapshot' | 'target'>): string {
+export function restoreRequestKey(
+  request: Pick<RestoreRequest, 'source' | 'snapshot' | 'target'> & { scope?: RestoreRequest['scope'] },
+): string {
   const { source, target } = request;
-  return [
+  const key = [
     source.kind,
     source.groupId,
     source.name,
@@ -229,6 +241,7 @@ export function restoreRequestKey(request: Pick<RestoreRequest, 'source' | 'snap
     target.groupId,
     target.name,
   ].join('/');
+  return request.scope ? `${key}/scope:${JSON.stringify(request.scope)}` : key;
 }
 
 /** The id scheme of restores started before ids were keyed by target (still found when checking a target). */

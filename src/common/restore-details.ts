@@ -50,6 +50,19 @@ export function requestDetails(request: RestoreRequest): string {
       `every ${polling.initialInterval} growing to ${polling.maxInterval}; another worker takes over within ${polling.failoverAfter}`,
     ],
   ];
+  if (request.scope) {
+    const scope = request.scope;
+    const parts = [
+      ...(scope.databases ?? []).map((d) => `database ${d.name}${d.targetName ? ` as ${d.targetName}` : ''}`),
+      ...(scope.collections ?? []).map(
+        (c) => `${c.namespace}${c.targetNamespace ? ` as ${c.targetNamespace}` : ''}`,
+      ),
+    ];
+    rows.push([
+      'Scope',
+      `${parts.join(', ')}${scope.databaseSuffix ? `; database suffix ${scope.databaseSuffix}` : ''}${scope.collectionSuffix ? `; collection suffix ${scope.collectionSuffix}` : ''}; ${scope.writeStrategy}, indexes ${scope.indexStrategy}`,
+    ]);
+  }
   if (request.validate) {
     rows.push([
       'Validation',
@@ -73,6 +86,20 @@ export interface DetailsInput {
   kind?: DeploymentKind;
   job?: RestoreJobView;
   continuousBackupChanged: boolean;
+}
+
+/**
+ * `[##########..........] 50% (5,000 of 10,000 documents, estimate)`: Atlas' counts of a collection
+ * restore, the total marked while Atlas may still revise it.
+ */
+export function progressBar(progress: NonNullable<RestoreStatus['progress']>, width = 20): string {
+  const percent = progress.percent ?? 0;
+  const filled = Math.round((percent / 100) * width);
+  const counts =
+    progress.restoredDocuments !== undefined
+      ? ` (${progress.restoredDocuments.toLocaleString('en-US')}${progress.totalDocuments !== undefined ? ` of ${progress.totalDocuments.toLocaleString('en-US')}` : ''} documents${progress.estimate && progress.totalDocuments !== undefined ? ', estimate' : ''})`
+      : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}%${counts}`;
 }
 
 function seconds(s: number | undefined): string {
@@ -113,6 +140,7 @@ export function renderDetails({
     const atlas = job?.atlasStatus ? `, Atlas says ${job.atlasStatus}` : '';
     rows.push(['Restore job', `\`${s.restoreJobId}\`${s.jobState ? ` — ${s.jobState}${atlas}` : ''}`]);
   }
+  if (s.progress) rows.push(['Progress', progressBar(s.progress)]);
   if (!s.outcome && s.lastPolledAt) rows.push(['Last change seen', `at the poll of ${s.lastPolledAt}`]);
   if (s.lastError) rows.push(['Last error', s.lastError]);
   if (continuousBackupChanged) rows.push(['Continuous backup', 'turned on by this restore (stays on)']);
@@ -142,6 +170,15 @@ export function renderDetails({
   }
   if (!s.outcome) rows.push(['Deadline', s.deadline]);
   let text = table(rows);
+  if (s.namespaces?.length) {
+    const lines = s.namespaces
+      .slice(0, 100)
+      .map(
+        (n) =>
+          `| ${cell(n.source)} | ${cell(n.target)} | ${n.state} | ${n.restoredDocuments ?? '—'}${n.totalDocuments !== undefined ? ` of ${n.totalDocuments}` : ''} |`,
+      );
+    text += `\n\n**Namespaces**\n\n| From | To | State | Documents |\n|---|---|---|---|\n${lines.join('\n')}`;
+  }
   if (s.validation) {
     const checks = s.validation.checks.map(
       (c) => `| ${c.ok ? 'pass' : '**fail**'} | ${cell(c.name)} | ${cell(c.summary)} |`,

@@ -1,7 +1,67 @@
 import { z } from 'zod';
 import { capabilitiesOf, isDeploymentKind, REQUESTED_KINDS, type DeploymentKind } from './deployment-kinds';
 import { parseDuration } from './duration';
-import { validationSpecSchema } from './validation';
+import { collectionNameSchema, databaseNameSchema, validationSpecSchema } from './validation';
+
+/** Atlas takes at most this many databases, and as many collections, in one collection restore. */
+export const MAX_RESTORE_NAMESPACES = 100;
+
+const namespaceSchema = z
+  .string()
+  .regex(/^[^.]+\.[^.].*$/, 'must be <database>.<collection>')
+  .superRefine((text, ctx) => {
+    const dot = text.indexOf('.');
+    for (const [part, schema] of [
+      [text.slice(0, dot), databaseNameSchema],
+      [text.slice(dot + 1), collectionNameSchema],
+    ] as const) {
+      const checked = schema.safeParse(part);
+      if (!checked.success)
+        ctx.addIssue({ code: 'custom', message: `${part}: ${checked.error.issues[0]!.message}` });
+    }
+  });
+
+/**
+ * A collection- or database-level restore: only these namespaces of the snapshot (or point in time) are
+ * written into the target, which keeps its other data (docs/atlas.md#collection-and-database-restores).
+ * Overwriting a namespace the target already has must be asked for (`writeStrategy`).
+ */
+export const restoreScopeSchema = z
+  .strictObject({
+    databases: z
+      .array(
+        z.strictObject({ name: databaseNameSchema, targetName: databaseNameSchema.optional() }),
+        'must be a list of { name, targetName? }',
+      )
+      .max(MAX_RESTORE_NAMESPACES, `Atlas restores at most ${MAX_RESTORE_NAMESPACES} databases at once`)
+      .optional(),
+    collections: z
+      .array(
+        z.strictObject({ namespace: namespaceSchema, targetNamespace: namespaceSchema.optional() }),
+        'must be a list of { namespace, targetNamespace? }',
+      )
+      .max(MAX_RESTORE_NAMESPACES, `Atlas restores at most ${MAX_RESTORE_NAMESPACES} collections at once`)
+      .optional(),
+    databaseSuffix: z
+      .string()
+      .regex(/^[^/\\. "$*<>:|?]{1,20}$/, 'must be 1-20 characters a database name allows')
+      .optional(),
+    collectionSuffix: z
+      .string()
+      .regex(/^[^$\0]{1,20}$/, 'must be 1-20 characters a collection name allows')
+      .optional(),
+    writeStrategy: z
+      .enum(['CREATE_NEW', 'OVERWRITE_EXISTING'], 'must be CREATE_NEW or OVERWRITE_EXISTING')
+      .default('CREATE_NEW'),
+    indexStrategy: z
+      .enum(['ALL', 'NONE', 'ALL_EXCEPT_TTL'], 'must be ALL, NONE or ALL_EXCEPT_TTL')
+      .default('ALL'),
+  })
+  .refine((scope) => (scope.databases?.length ?? 0) + (scope.collections?.length ?? 0) > 0, {
+    message: 'must name at least one database or collection',
+    path: ['databases'],
+  });
+export type RestoreScope = z.output<typeof restoreScopeSchema>;
 
 /** Atlas ids (projects, snapshots, jobs) are 24-hex ObjectIds. */
 export const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character lower-case hex id');
@@ -76,6 +136,8 @@ export const restoreRequestSchema = z
         message: 'initialInterval must not exceed maxInterval',
         path: ['initialInterval'],
       }),
+    /** Restore only these databases or collections (dedicated clusters); absent: the whole deployment. */
+    scope: restoreScopeSchema.optional(),
     /** Checks of the restored data, run once Atlas reports the job done (credentials: the worker's env). */
     validate: validationSpecSchema.optional(),
     /** Recovery objectives the result grades: time to restored (validated) data, age of the restored data. */
@@ -105,7 +167,7 @@ export type SnapshotSelector = RestoreRequest['snapshot'];
  */
 export function capabilityIssues(
   kind: DeploymentKind,
-  request: Pick<RestoreRequestInput, 'snapshot' | 'ensureContinuousBackup'>,
+  request: Pick<RestoreRequestInput, 'snapshot' | 'ensureContinuousBackup'> & { scope?: unknown },
 ): { path: string[]; message: string }[] {
   const capabilities = capabilitiesOf(kind);
   const issues: { path: string[]; message: string }[] = [];
@@ -118,6 +180,12 @@ export function capabilityIssues(
     issues.push({
       path: ['snapshot', 'pointInTimeUtcSeconds'],
       message: `${capabilities.label}s have no point-in-time restore (no continuous backup); restore a snapshot ({ snapshotId } or { latest: true })`,
+    });
+  }
+  if (!capabilities.collectionRestore && request.scope !== undefined) {
+    issues.push({
+      path: ['scope'],
+      message: `${capabilities.label}s have no collection- or database-level restore; restore the whole deployment (leave scope out)`,
     });
   }
   if (capabilities.continuousBackup === null && request.ensureContinuousBackup === true) {

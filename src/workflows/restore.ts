@@ -42,8 +42,15 @@ import type {
   RestoreJobSpec,
   RestoreWaitProgress,
   SnapshotView,
+  CollectionRestoreWaitProgress,
 } from '../activities';
-import { asRestoreJobView, isoFromSeconds, type RestoreJobView } from '../common/atlas-views';
+import {
+  asRestoreJobView,
+  isoFromSeconds,
+  type CollectionRestoreJobView,
+  type CollectionRestoreSpec,
+  type RestoreJobView,
+} from '../common/atlas-views';
 import {
   ATLAS_API_ERROR_TYPE,
   OUTCOME_MEMO,
@@ -65,6 +72,7 @@ import {
   parseRestoreRequest,
   type RestoreRequest,
   type RestoreRequestInput,
+  type RestoreScope,
 } from '../common/restore-request';
 import { renderDetails } from '../common/restore-details';
 import { ValidationFailureType, type ValidationReport } from '../common/validation';
@@ -117,7 +125,7 @@ const calls = proxyLocalActivities<RestoreActivities>({
  * request leaves, that a job may exist, so a look after a crash adopts it instead of posting again (a
  * local activity's marker would only be written after the call). Waited for when cancelled.
  */
-const { createRestoreJob } = proxyActivities<RestoreActivities>({
+const { createRestoreJob, createCollectionRestoreJob } = proxyActivities<RestoreActivities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 1 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -179,6 +187,8 @@ class RestoreRun {
   /** Unix seconds of the moment the restored data is from (snapshot time or point in time). */
   private restoredToSeconds?: number;
   private job?: RestoreJobView;
+  /** For a collection- or database-level restore: its job as last seen. */
+  private collectionJob?: CollectionRestoreJobView;
   private earlierPolls = 0;
   private deadlinePassed = false;
   private outcome?: RestoreOutcomeName;
@@ -263,9 +273,11 @@ class RestoreRun {
     if (!this.continuation) {
       await this.preflight();
       await this.ensureContinuousBackup();
-      await this.submit();
+      if (this.request.scope) await this.submitCollections(this.request.scope);
+      else await this.submit();
     }
-    await this.watch();
+    if (this.request.scope) await this.watchCollections();
+    else await this.watch();
     if (this.request.validate) await this.validateData(this.request.validate);
     return this.finish();
   }
@@ -629,6 +641,164 @@ class RestoreRun {
     this.status.lastError = undefined;
   }
 
+  /** The collection restore this request makes, in the kind-neutral create spec. */
+  private collectionSpec(scope: RestoreScope): CollectionRestoreSpec {
+    const selector = this.request.snapshot;
+    const base = {
+      target: { groupId: this.request.target.groupId, name: this.request.target.name },
+      writeStrategy: scope.writeStrategy,
+      indexStrategy: scope.indexStrategy,
+      ...(scope.databases
+        ? {
+            databases: scope.databases.map((d) => ({
+              source: d.name,
+              ...(d.targetName ? { target: d.targetName } : {}),
+            })),
+          }
+        : {}),
+      ...(scope.collections
+        ? {
+            collections: scope.collections.map((c) => ({
+              source: c.namespace,
+              ...(c.targetNamespace ? { target: c.targetNamespace } : {}),
+            })),
+          }
+        : {}),
+      ...(scope.databaseSuffix ? { databaseSuffix: scope.databaseSuffix } : {}),
+      ...(scope.collectionSuffix ? { collectionSuffix: scope.collectionSuffix } : {}),
+    };
+    return 'pointInTimeUtcSeconds' in selector
+      ? { ...base, pointInTimeUtcSeconds: selector.pointInTimeUtcSeconds }
+      : { ...base, snapshotId: this.snapshotId! };
+  }
+
+  /**
+   * A collection- or database-level restore, exactly once like a whole one: look before every POST, post
+   * again only after a failure proving nothing was created. Atlas runs one at a time per cluster: a 409
+   * says another holds the target.
+   */
+  private async submitCollections(scope: RestoreScope): Promise<void> {
+    this.enter('submitting');
+    const spec = this.collectionSpec(scope);
+    const what = `${(spec.databases?.length ?? 0) + (spec.collections?.length ?? 0)} namespace(s) into ${this.request.target.name}`;
+    const createdAtOrAfterSeconds =
+      Math.floor(Date.parse(this.startedAt) / 1000) - CLOCK_SKEW_ALLOWANCE_SECONDS;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.call('findCollectionRestoreJob', () =>
+        calls.findCollectionRestoreJob.executeWithOptions(
+          { summary: `look for a collection restore of ${what} this restore already created` },
+          [this.sourceRef, { ...spec, createdAtOrAfterSeconds, inProgressOnly: attempt === 1 }],
+        ),
+      );
+      if (existing) return this.collectionsSubmitted(existing, 'adopted');
+      try {
+        const created = await createCollectionRestoreJob.executeWithOptions(
+          { summary: `submit the collection restore of ${what} (attempt ${attempt})` },
+          [this.sourceRef, spec],
+        );
+        return this.collectionsSubmitted(created, 'created');
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const atlasError = atlasErrorIn(error);
+        if (atlasError?.status === 409) {
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `target.name: another restore into ${this.request.target.name} is running in Atlas (Atlas runs one collection restore per cluster at a time), which refused this one; start again once it has ended (409${atlasError.errorCode ? ` ${atlasError.errorCode}` : ''}${atlasError.detail ? `: ${atlasError.detail}` : ''})`,
+            error,
+          );
+        }
+        if (atlasError && !atlasError.retryable) {
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `${fieldPrefix('createRestoreJob', atlasError)}Atlas refused the collection restore: ${atlasReason(error)}`,
+            error,
+          );
+        }
+        if (attempt >= SUBMIT_ATTEMPTS) {
+          throw this.failure(
+            RestoreFailureType.RestoreFailed,
+            `could not submit the collection restore in ${attempt} attempts (${messageOf(error)})`,
+            error,
+          );
+        }
+        this.status.lastError = messageOf(error);
+        this.publish();
+        const backoffMs = Math.min(this.maxIntervalMs, this.initialIntervalMs * 2 ** (attempt - 1));
+        await sleep(Math.max(backoffMs, atlasError?.retryAfterMs ?? 0), {
+          summary: `back off before submitting again (attempt ${attempt} failed)`,
+        });
+      }
+    }
+  }
+
+  private collectionsSubmitted(job: CollectionRestoreJobView, how: 'created' | 'adopted'): void {
+    log.info(`collection restore job ${how}`, { restoreJobId: job.id });
+    this.seenCollections(job);
+    this.status.submittedAt = new Date(Date.now()).toISOString();
+    this.status.restoreJobId = job.id;
+    this.status.lastError = undefined;
+  }
+
+  /** Follows the collection restore; its document counts are the one Atlas restore progress there is. */
+  private async watchCollections(): Promise<void> {
+    this.enter('restoring');
+    const jobId = this.status.restoreJobId!;
+    let progress: CollectionRestoreWaitProgress = {
+      ...this.freshProgress(),
+      ...(this.collectionJob ? { lastJob: this.collectionJob } : {}),
+    };
+    for (;;) {
+      const result = await this.waits.waitForCollectionRestoreJob.executeWithOptions(
+        { summary: `follow collection restore job ${jobId} until it ends` },
+        [
+          {
+            deployment: this.sourceRef,
+            jobId,
+            schedule: {
+              initialIntervalMs: this.initialIntervalMs,
+              maxIntervalMs: this.maxIntervalMs,
+              deadlineAt: this.deadlineAt,
+            },
+            progress,
+            windowMs: RESTORE_WAIT_WINDOW_MS,
+            returnOnChange: true,
+          },
+        ],
+      );
+      progress = result.progress;
+      const job = result.outcome === 'terminal' ? result.job : (result.job ?? progress.lastJob);
+      if (job) this.seenCollections(job);
+      this.showPolls(progress);
+      switch (result.outcome) {
+        case 'terminal':
+          if (result.job.state === 'finished') {
+            this.status.atlasFinishedAt = new Date(Date.now()).toISOString();
+            return;
+          }
+          throw this.failure(
+            result.job.state === 'cancelled'
+              ? RestoreFailureType.RestoreCancelled
+              : RestoreFailureType.RestoreFailed,
+            `Atlas reports collection restore job ${jobId} ${result.job.atlasState}${result.job.errorMessage ? `: ${result.job.errorMessage}` : ''}`,
+          );
+        case 'deadline':
+          this.deadlinePassed = true;
+          throw this.deadlineExceeded();
+        case 'changed':
+        case 'window':
+          this.publish();
+      }
+    }
+  }
+
+  private seenCollections(job: CollectionRestoreJobView): void {
+    this.collectionJob = job;
+    this.status.jobState = job.state;
+    this.status.atlasStatus = job.atlasState;
+    this.status.progress = collectionProgress(job);
+    if (job.namespaces?.length) this.status.namespaces = job.namespaces;
+  }
+
   private async watch(): Promise<void> {
     this.enter('restoring');
     const restoreJobId = this.status.restoreJobId!;
@@ -727,6 +897,18 @@ class RestoreRun {
     if (this.status.rto) result.rto = this.status.rto;
     if (this.status.rpo) result.rpo = this.status.rpo;
     if (this.status.validation) result.validation = this.status.validation;
+    if (this.collectionJob) {
+      const namespaces = this.collectionJob.namespaces ?? [];
+      result.collections = {
+        ...(this.collectionJob.restoredDocuments !== undefined
+          ? { restoredDocuments: this.collectionJob.restoredDocuments }
+          : {}),
+        ...(this.collectionJob.totalDocuments !== undefined
+          ? { totalDocuments: this.collectionJob.totalDocuments }
+          : {}),
+        namespaces,
+      };
+    }
     return result;
   }
 
@@ -784,6 +966,11 @@ class RestoreRun {
         ])
         .catch(() => null);
       if (found) job = asRestoreJobView(found);
+    }
+    if (this.collectionJob) {
+      if (this.status.phase === 'validating_data')
+        return `restore cancelled during validation; Atlas had finished collection restore job ${this.collectionJob.id}.`;
+      return `restore cancelled and polling stopped, but Atlas continues collection restore job ${this.collectionJob.id} into ${this.request.target.name}: collection restores cannot be cancelled through the Atlas API.`;
     }
     if (!job) return 'restore cancelled before a restore job was submitted; nothing runs in Atlas.';
     this.seen(job);
@@ -983,4 +1170,18 @@ class RestoreRun {
       }),
     );
   }
+}
+
+/**
+ * A collection restore's progress as people read it. Atlas' total may be an estimate until the job ends
+ * (docs/atlas.md#collection-restore-jobs), so it is shown as one until then.
+ */
+function collectionProgress(job: CollectionRestoreJobView): NonNullable<RestoreStatus['progress']> {
+  const progress: NonNullable<RestoreStatus['progress']> = { estimate: job.state === 'in_progress' };
+  if (job.restoredDocuments !== undefined) progress.restoredDocuments = job.restoredDocuments;
+  if (job.totalDocuments !== undefined) progress.totalDocuments = job.totalDocuments;
+  if (job.restoredDocuments !== undefined && job.totalDocuments)
+    progress.percent = Math.min(100, Math.floor((job.restoredDocuments * 100) / job.totalDocuments));
+  if (job.state === 'finished') progress.percent = 100;
+  return progress;
 }

@@ -182,7 +182,7 @@ describe('atlas-restore help and usage errors (in process)', () => {
     const output = capture();
     assert.equal(await main(['restore-everything'], output, {}), 2);
     assert.deepEqual(output.stderr, [
-      'atlas-restore: error: unknown command "restore-everything" (commands: start, watch, status, list, cancel, drill, worker, simulator, demo)',
+      'atlas-restore: error: unknown command "restore-everything" (commands: start, watch, status, list, cancel, snapshot, drill, worker, simulator, demo)',
     ]);
   });
 
