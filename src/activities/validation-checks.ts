@@ -83,8 +83,8 @@ async function count(
   if (check.ofSource) {
     const seconds = targets.restoredToSeconds!;
     const atSource = await targets
-      .source!.db(check.database)
-      .collection(check.collection)
+      .source!.db(check.ofSource.database ?? check.database)
+      .collection(check.ofSource.collection ?? check.collection)
       .countDocuments(both(check.filter, upTo(check.ofSource.timeField, seconds)));
     // Either tolerance may widen the allowance; the larger one applies.
     const allowed = Math.max(

@@ -11,6 +11,7 @@ import {
   describeIssues,
   objectIdSchema,
   restoreRequestSchema,
+  restoreScopeSchema,
   type ParseResult,
   type RestoreRequestInput,
 } from './restore-request';
@@ -63,6 +64,8 @@ export const drillRestoreSchema = z.strictObject({
   }),
   target: z.strictObject({ groupId: objectIdSchema, name: deploymentNameSchema }),
   snapshot: drillSnapshotPolicySchema.default({ latest: true }),
+  /** Restore only these databases or collections (dedicated clusters), as a single restore may. */
+  scope: restoreScopeSchema.optional(),
   validate: validationSpecSchema.optional(),
   objectives: objectivesSchema.optional(),
   deadline: duration('1m', '30d').optional(),
@@ -131,6 +134,7 @@ export function drillRestoreRequest(
   if (plan.defaults.polling) request.polling = plan.defaults.polling;
   if (restore.ensureContinuousBackup !== undefined)
     request.ensureContinuousBackup = restore.ensureContinuousBackup;
+  if (restore.scope) request.scope = restore.scope;
   return request;
 }
 

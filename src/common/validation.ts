@@ -36,6 +36,12 @@ const base = {
  */
 const ofSourceSchema = z.strictObject({
   timeField: z.string().min(1, 'must name a field').default('_id'),
+  /**
+   * Where the documents are on the source, when the restore renamed them (a collection restore into
+   * `shop.orders_restored` compares with the source's `shop.orders`). Default: the checked names.
+   */
+  database: databaseNameSchema.optional(),
+  collection: collectionNameSchema.optional(),
   /** Allowed difference, in documents. Default 0 (exact). */
   toleranceDocuments: z.number().int().nonnegative().optional(),
   /** Allowed difference, as a percentage of the source's count. */

@@ -239,6 +239,39 @@ describe('restore drills', () => {
     assert.equal((html.match(/<tr class=/g) ?? []).length, 20);
   });
 
+  it('takes collection restores, validated against the restored namespaces', async () => {
+    const { drills, restores } = clients();
+    const started = await drills.startDrill({
+      name: `collections-${randomUUID().slice(0, 6)}`,
+      defaults: { polling: { initialInterval: '1s', maxInterval: '2s' } },
+      restores: [
+        {
+          source: cluster(kit.sim.ids.clusterSource),
+          target: into('drill-c-6'),
+          scope: { collections: [{ namespace: 'shop.orders', targetNamespace: 'shop.orders_drill' }] },
+          validate: {
+            checks: [
+              {
+                kind: 'count',
+                database: 'shop',
+                collection: 'orders_drill',
+                ofSource: { collection: 'orders' },
+              },
+              { kind: 'exists', database: 'shop', collection: 'orders_drill' },
+            ],
+          },
+        },
+      ],
+    });
+    const info = await drills.waitForDrill(started.drillId);
+    assert.equal(info.result?.passed, true, JSON.stringify(info.result?.restores));
+    const report = await buildDrillReport(restores, drills, started.drillId);
+    assert.equal(
+      report.restores[0]!.validation?.checks.every((c) => c.ok),
+      true,
+    );
+  });
+
   it('refuses a plan naming the restore index and field, before starting anything', async () => {
     const { drills } = clients();
     const bad: [DrillPlanInput, RegExp][] = [
