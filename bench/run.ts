@@ -2,7 +2,7 @@
  * `npm run bench [name...] [--flag=value...]`: runs the named benchmarks (default: all) against ONE Temporal
  * dev server started here, prints a table per benchmark and writes its JSON to bench/results/.
  *
- *   npm run bench                      polling, throughput and scale with the issue's sizes
+ *   npm run bench                      polling, failover, throughput, scale and drill at full size
  *   npm run bench -- polling --runs=3  one benchmark, fewer runs
  *   npm run bench -- --quick           every benchmark at a small size (a smoke run, minutes not tens of minutes)
  *
@@ -15,8 +15,15 @@ import { pollingBenchmark } from './polling';
 import { throughputBenchmark } from './throughput';
 import { scaleBenchmark } from './scale';
 import { failoverBenchmark } from './failover';
+import { drillBenchmark } from './drill';
 
-const BENCHMARKS: Benchmark[] = [pollingBenchmark, failoverBenchmark, throughputBenchmark, scaleBenchmark];
+const BENCHMARKS: Benchmark[] = [
+  pollingBenchmark,
+  failoverBenchmark,
+  throughputBenchmark,
+  scaleBenchmark,
+  drillBenchmark,
+];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -5,6 +5,13 @@
 #   scripts/temporal-tools.sh cli          -> path of a `temporal` CLI (dev server + Web UI)
 #   scripts/temporal-tools.sh test-server  -> path of the time-skipping test server wrapper
 #   scripts/temporal-tools.sh all          -> both, one per line (cli first)
+#   scripts/temporal-tools.sh cli-cached   -> a CLI already at hand (explicit path, PATH, download or build
+#                                             in the cache), exit status 3 when there is none
+#   scripts/temporal-tools.sh cli-download-dir -> where a prebuilt CLI v$CLI_VERSION is downloaded to
+#
+# src/dev/temporal-tools.ts tries, in order: cli-cached, the SDK's download of the prebuilt CLI into
+# cli-download-dir (seconds where the internet is reachable, fails in milliseconds where it is not), then
+# `cli`, which builds from source with `go install` (minutes, needs only the Go module proxy).
 #
 # The cache lives outside the checkout so fresh clones reuse it:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/atlas-restore
@@ -39,6 +46,10 @@ resolve_cli() {
   local dir="$CACHE_ROOT/temporal-cli-v$CLI_VERSION"
   local bin="$dir/bin/temporal"
   if [ -x "$bin" ]; then echo "$bin"; return; fi
+  local downloaded
+  downloaded=$(downloaded_cli)
+  if [ -n "$downloaded" ]; then echo "$downloaded"; return; fi
+  if [ "${1:-}" = cached-only ]; then return 3; fi
   if ! command -v go >/dev/null 2>&1; then
     die "no Temporal CLI found and Go is not installed. Install Go >= 1.25 (e.g. apt-get install golang, or
   from go.dev), or set TEMPORAL_CLI_PATH to a temporal binary >= $CLI_VERSION."
@@ -55,6 +66,20 @@ resolve_cli() {
   fi
   log "built $bin in $((SECONDS - started)) s"
   echo "$bin"
+}
+
+download_dir() { echo "$CACHE_ROOT/temporal-cli-download-v$CLI_VERSION"; }
+
+# The SDK names the executable it extracts after itself; any executable file in the folder that answers
+# `--version` with our version is the CLI.
+downloaded_cli() {
+  local candidate
+  for candidate in "$(download_dir)"/*; do
+    [ -f "$candidate" ] && [ -x "$candidate" ] || continue
+    if "$candidate" --version 2>/dev/null | grep -q "temporal version $CLI_VERSION"; then
+      echo "$candidate"; return
+    fi
+  done
 }
 
 resolve_test_server() {
@@ -103,7 +128,9 @@ WRAP
 
 case "${1:-all}" in
   cli) resolve_cli ;;
+  cli-cached) resolve_cli cached-only ;;
+  cli-download-dir) printf '%s %s\n' "$CLI_VERSION" "$(download_dir)" ;;
   test-server) resolve_test_server ;;
   all) resolve_cli; resolve_test_server ;;
-  *) die "usage: $0 [cli|test-server|all]" ;;
+  *) die "usage: $0 [cli|cli-cached|cli-download-dir|test-server|all]" ;;
 esac

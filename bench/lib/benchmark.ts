@@ -42,6 +42,16 @@ export class BenchFlags {
   }
 
   /** A positive number flag; `full` is the issue's size, `quick` the size under `--quick`. */
+  /** A comma-separated list of positive numbers (`--n=1000,5000`). */
+  numbers(name: string, full: number[], quick: number[] = full): number[] {
+    const raw = this.values.get(name);
+    if (raw === undefined) return this.quick ? quick : full;
+    const values = raw.split(',').map(Number);
+    if (values.some((value) => !Number.isFinite(value) || value <= 0))
+      throw new Error(`--${name} must be positive numbers separated by commas, got "${raw}"`);
+    return values;
+  }
+
   number(name: string, full: number, quick: number = full): number {
     const raw = this.values.get(name);
     if (raw === undefined) return this.quick ? quick : full;

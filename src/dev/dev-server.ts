@@ -19,8 +19,13 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own output goes; default: discarded unless it fails to start. */
   log?: 'inherit' | 'ignore';
-  /** How long to wait for the server to answer. Default 60 s (first start of a fresh build is slow). */
+  /**
+   * How long to wait for the server to answer. Default 5 min: the first start after a build, on a busy
+   * 2-core machine, has taken over a minute (the OS pages in a fresh 200 MB binary, SQLite schema set-up).
+   */
   startTimeoutMs?: number;
+  /** Where a "still waiting" line goes while a slow start goes on; default stderr. */
+  onSlowStart?: (message: string) => void;
 }
 
 export interface DevServer {
@@ -30,6 +35,10 @@ export interface DevServer {
   process: ChildProcess;
   stop(): Promise<void>;
 }
+
+const DEFAULT_START_TIMEOUT_MS = 5 * 60_000;
+/** A healthy start takes 1–3 s; after this long, say what we are waiting for. */
+const SLOW_START_NOTICE_MS = 10_000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,7 +78,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
 
   const child = spawn(executable, args, {
-    stdio: ['ignore', options.log === 'inherit' ? 'inherit' : 'pipe', options.log === 'inherit' ? 'inherit' : 'pipe'],
+    stdio: [
+      'ignore',
+      options.log === 'inherit' ? 'inherit' : 'pipe',
+      options.log === 'inherit' ? 'inherit' : 'pipe',
+    ],
     env: { ...process.env, HOME: scratch },
   });
   let output = '';
@@ -88,11 +101,24 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rmSync(scratch, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const begun = Date.now();
+  const deadline = begun + startTimeoutMs;
+  const onSlowStart = options.onSlowStart ?? ((message: string) => process.stderr.write(`${message}\n`));
+  let nextNotice = begun + SLOW_START_NOTICE_MS;
   for (;;) {
+    if (Date.now() >= nextNotice) {
+      const waited = Math.round((Date.now() - begun) / 1000);
+      onSlowStart(
+        `waiting for the Temporal dev server on ${address} (${waited} s of up to ${Math.round(startTimeoutMs / 1000)} s; a first start after a build is slow on a busy machine)`,
+      );
+      nextNotice += SLOW_START_NOTICE_MS * 2;
+    }
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`temporal dev server exited with code ${child.exitCode} before it was ready:\n${output}`);
+      throw new Error(
+        `temporal dev server exited with code ${child.exitCode} before it was ready:\n${output}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -105,7 +131,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`temporal dev server did not answer on ${address} in time: ${String(error)}\n${output}`);
+        throw new Error(
+          `temporal dev server did not answer on ${address} within ${Math.round(startTimeoutMs / 1000)} s: ${String(error)}\n${output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

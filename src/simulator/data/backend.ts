@@ -25,7 +25,7 @@ export interface WireBackend {
   stop(): Promise<void>;
 }
 
-const READY_WITHIN_MS = 30_000;
+const READY_WITHIN_MS = 120_000;
 /** Lines of the server's stderr kept for an error message if it dies at start. */
 const STDERR_LINES = 20;
 
