@@ -44,7 +44,6 @@ export function recommendedWorkerSettings(restores: number): Record<string, stri
   return {
     // Every restore in the restoring phase holds an activity slot while its job runs.
     WORKER_MAX_CONCURRENT_ACTIVITIES: String(Math.max(5_000, restores + 100)),
-    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
     WORKER_MAX_CACHED_WORKFLOWS: process.env.BENCH_WORKER_CACHE ?? '20',
     NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? heapCapFor(restores),
     LOG_LEVEL: 'WARN',

@@ -107,7 +107,14 @@ export async function followRestore(
   };
   while (!signal?.aborted) {
     const info = await restores.getRestore(workflowId);
-    const key = [info.phase, info.restoreJobId, jobState(info), info.executionStatus].join('|');
+    // Piped output gets a line per change a person cares about, the progress percentage included.
+    const key = [
+      info.phase,
+      info.restoreJobId,
+      jobState(info),
+      info.executionStatus,
+      info.status?.progress?.percent,
+    ].join('|');
     if (json) {
       const { runId, phase, executionStatus, status, polling } = info;
       const event = JSON.stringify({

@@ -82,8 +82,10 @@ export const WORKER_DEFAULTS = {
   atlasBaseUrl: 'https://cloud.mongodb.com',
   atlasApiVersion: 'v2',
   maxConcurrentActivities: 5_000,
-  maxConcurrentWorkflowTasks: 40,
-  maxCachedWorkflows: 100,
+  // The SDK lowers task slots to the cache size when they exceed it; both at 20 keep a worker holding
+  // thousands of waiting restores near 450 MiB (README, Performance) and still keep 2 cores busy.
+  maxConcurrentWorkflowTasks: 20,
+  maxCachedWorkflows: 20,
   apiBudgetRps: 10,
   apiBudgetBurst: 20,
   logLevel: 'INFO',
@@ -185,6 +187,33 @@ function temporalCrossProblems(env: Record<string, string | undefined>): string[
     );
   }
   return problems;
+}
+
+/**
+ * Task slots and cache size together: a workflow task needs its workflow in the cache, so the SDK silently
+ * lowers slots above the cache size. A cache set alone takes the slots down with it (0 turns the cache
+ * off and leaves the slots); both set against each other is an error, in `cacheCrossProblems`.
+ */
+function workflowTaskSettings(
+  slots: number | undefined,
+  cache: number | undefined,
+): { maxConcurrentWorkflowTaskExecutions: number; maxCachedWorkflows: number } {
+  const maxCachedWorkflows = cache ?? WORKER_DEFAULTS.maxCachedWorkflows;
+  const defaultSlots =
+    maxCachedWorkflows === 0
+      ? WORKER_DEFAULTS.maxConcurrentWorkflowTasks
+      : Math.max(2, Math.min(WORKER_DEFAULTS.maxConcurrentWorkflowTasks, maxCachedWorkflows));
+  return { maxConcurrentWorkflowTaskExecutions: slots ?? defaultSlots, maxCachedWorkflows };
+}
+
+function cacheCrossProblems(env: Record<string, string | undefined>): string[] {
+  const slots = Number(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS);
+  const cache = Number(env.WORKER_MAX_CACHED_WORKFLOWS ?? WORKER_DEFAULTS.maxCachedWorkflows);
+  if (env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS === undefined || !Number.isInteger(slots)) return [];
+  if (!Number.isInteger(cache) || cache === 0 || slots <= cache) return [];
+  return [
+    `WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${slots}) must not exceed WORKER_MAX_CACHED_WORKFLOWS (${cache}${env.WORKER_MAX_CACHED_WORKFLOWS === undefined ? ', the default' : ''}): a workflow task needs its workflow in the cache; raise the cache or lower the slots`,
+  ];
 }
 
 function validationCrossProblems(env: Record<string, string | undefined>): string[] {
@@ -326,6 +355,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     ...temporalCrossProblems(env),
     ...atlasCrossProblems(env),
     ...validationCrossProblems(env),
+    ...cacheCrossProblems(env),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -344,9 +374,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     concurrency: {
       maxConcurrentActivityTaskExecutions:
         e.WORKER_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
-      maxConcurrentWorkflowTaskExecutions:
-        e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
-      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS ?? WORKER_DEFAULTS.maxCachedWorkflows,
+      ...workflowTaskSettings(e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, e.WORKER_MAX_CACHED_WORKFLOWS),
     },
     logLevel: e.LOG_LEVEL ?? WORKER_DEFAULTS.logLevel,
     shutdownGraceMs: e.SHUTDOWN_GRACE ?? parseDuration(WORKER_DEFAULTS.shutdownGrace)!,

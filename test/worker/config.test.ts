@@ -57,6 +57,10 @@ describe('worker configuration', () => {
       config.concurrency.maxConcurrentActivityTaskExecutions,
       WORKER_DEFAULTS.maxConcurrentActivities,
     );
+    assert.deepEqual(
+      [config.concurrency.maxConcurrentWorkflowTaskExecutions, config.concurrency.maxCachedWorkflows],
+      [20, 20],
+    );
     assert.deepEqual(config.apiBudget, { requestsPerSecond: 10, burst: 20 });
     assert.equal(config.logLevel, 'INFO');
     assert.equal(config.shutdownGraceMs, 30_000);
@@ -102,6 +106,20 @@ describe('worker configuration', () => {
     const described = JSON.stringify(describeWorkerConfig(config));
     for (const secret of SECRETS)
       assert.ok(!described.includes(secret), 'the start-up description holds no secret');
+  });
+
+  it('a cache set alone takes the workflow task slots down with it; 0 turns the cache off', () => {
+    const slotsAndCache = (env: Record<string, string>) => {
+      const c = parseWorkerConfig({ ...digest, ...env }).concurrency;
+      return [c.maxConcurrentWorkflowTaskExecutions, c.maxCachedWorkflows];
+    };
+    assert.deepEqual(slotsAndCache({ WORKER_MAX_CACHED_WORKFLOWS: '8' }), [8, 8]);
+    assert.deepEqual(slotsAndCache({ WORKER_MAX_CACHED_WORKFLOWS: '500' }), [20, 500]);
+    assert.deepEqual(slotsAndCache({ WORKER_MAX_CACHED_WORKFLOWS: '0' }), [20, 0]);
+    assert.deepEqual(
+      slotsAndCache({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '60', WORKER_MAX_CACHED_WORKFLOWS: '0' }),
+      [60, 0],
+    );
   });
 
   it('turns the API budget off with ATLAS_API_BUDGET_RPS=0 and treats empty variables as unset', () => {
@@ -257,6 +275,18 @@ describe('worker configuration', () => {
       { ...digest, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' },
       'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
       /2 to/,
+    ],
+    [
+      'task slots above the default cache',
+      { ...digest, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' },
+      'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+      /\(40\) must not exceed WORKER_MAX_CACHED_WORKFLOWS \(20, the default\)/,
+    ],
+    [
+      'task slots above the cache',
+      { ...digest, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '30', WORKER_MAX_CACHED_WORKFLOWS: '10' },
+      'WORKER_MAX_CACHED_WORKFLOWS',
+      /\(30\) must not exceed WORKER_MAX_CACHED_WORKFLOWS \(10\)/,
     ],
     [
       'task-queue rate 0',
