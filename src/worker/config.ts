@@ -212,7 +212,7 @@ function cacheCrossProblems(env: Record<string, string | undefined>): string[] {
   if (env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS === undefined || !Number.isInteger(slots)) return [];
   if (!Number.isInteger(cache) || cache === 0 || slots <= cache) return [];
   return [
-    `WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${slots}) must not exceed WORKER_MAX_CACHED_WORKFLOWS (${cache}${env.WORKER_MAX_CACHED_WORKFLOWS === undefined ? ', the default' : ''}): a workflow task needs its workflow in the cache; raise the cache or lower the slots`,
+    `WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: ${slots} must not exceed WORKER_MAX_CACHED_WORKFLOWS (${cache}${env.WORKER_MAX_CACHED_WORKFLOWS === undefined ? ', the default' : ''}): a workflow task needs its workflow in the cache; raise the cache or lower the slots`,
   ];
 }
 

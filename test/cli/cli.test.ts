@@ -119,38 +119,6 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     assert.ok(!run.stderr.includes('\x1b[2K'), 'no terminal redraws when piped');
   });
 
-  it('a collection restore: watch shows a progress bar that reaches 100 % from the job\'s own counts', async () => {
-    const run = await runCli(
-      [
-        'start',
-        ...startFlags('cluster', 3),
-        '--latest',
-        '--collections',
-        'shop.orders=shop.orders_restored',
-        '--wait',
-        '--interval',
-        '200ms',
-      ],
-      { env },
-    );
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.lines.at(-1)!, /^finished: /);
-    const percents = run.stderr
-      .split('\n')
-      .map((line) => /\[[#.]{20}\] (\d+)%/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]));
-    assert.ok(percents.length >= 2, `progress lines with a bar:\n${run.stderr}`);
-    assert.equal(percents.at(-1), 100, 'the last bar is full');
-    assert.ok(percents[0]! < 100, 'the bar started below 100 %');
-    assert.deepEqual(
-      percents,
-      [...percents].sort((a, b) => a - b),
-      'it only moves forward',
-    );
-    assert.match(run.stderr, /\[#{20}\] 100% \([\d,]+ of [\d,]+ documents\)/);
-  });
-
   it('start --file - reads the request from stdin; cancel stops it (watch exits 1, a second cancel exits 1)', async () => {
     stack.simulator.control.setScenario({ outcome: 'never' });
     const request = stack.request('serverless', { target: stack.target('serverless', 3), deadline: '20m' });
@@ -357,5 +325,37 @@ describe('atlas-restore CLI as a subprocess (real Temporal server, simulator, wo
     const help = await runCli(['watch', '--help'], { env });
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: atlas-restore watch <workflow-id> \[flags\]/);
+  });
+
+  it("a collection restore: watch shows a progress bar that reaches 100 % from the job's own counts", async () => {
+    const run = await runCli(
+      [
+        'start',
+        ...startFlags('cluster', 3),
+        '--latest',
+        '--collections',
+        'shop.orders=shop.orders_restored',
+        '--wait',
+        '--interval',
+        '200ms',
+      ],
+      { env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.lines.at(-1)!, /^finished: /);
+    const percents = run.stderr
+      .split('\n')
+      .map((line) => /\[[#.]{20}\] (\d+)%/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]));
+    assert.ok(percents.length >= 2, `progress lines with a bar:\n${run.stderr}`);
+    assert.equal(percents.at(-1), 100, 'the last bar is full');
+    assert.ok(percents[0]! < 100, 'the bar started below 100 %');
+    assert.deepEqual(
+      percents,
+      [...percents].sort((a, b) => a - b),
+      'it only moves forward',
+    );
+    assert.match(run.stderr, /\[#{20}\] 100% \([\d,]+ of [\d,]+ documents\)/);
   });
 });

@@ -280,13 +280,13 @@ describe('worker configuration', () => {
       'task slots above the default cache',
       { ...digest, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' },
       'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-      /\(40\) must not exceed WORKER_MAX_CACHED_WORKFLOWS \(20, the default\)/,
+      /^WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40 must not exceed WORKER_MAX_CACHED_WORKFLOWS \(20, the default\)/,
     ],
     [
       'task slots above the cache',
       { ...digest, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '30', WORKER_MAX_CACHED_WORKFLOWS: '10' },
-      'WORKER_MAX_CACHED_WORKFLOWS',
-      /\(30\) must not exceed WORKER_MAX_CACHED_WORKFLOWS \(10\)/,
+      'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+      /30 must not exceed WORKER_MAX_CACHED_WORKFLOWS \(10\)/,
     ],
     [
       'task-queue rate 0',
