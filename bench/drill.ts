@@ -128,10 +128,7 @@ export const drillBenchmark: Benchmark = {
           ['worker peak RSS (MiB)', results.worker.peakRssMiB],
           ['worker CPU seconds per restore', results.worker.cpuSecondsPerRestore],
           ['Atlas API calls per restore', results.apiCalls.perRestore],
-          [
-            `minimum (${DRILL_MINIMUM_CALLS.length}: scale's + the drill's snapshot pick)`,
-            DRILL_MINIMUM_CALLS.length,
-          ],
+          ['minimum (the scale minimum + the drill listing snapshots)', DRILL_MINIMUM_CALLS.length],
           ['billable actions per restore', results.actionsPerRestore],
         ],
       );
