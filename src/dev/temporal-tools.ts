@@ -67,7 +67,10 @@ async function downloadPrebuiltCli(): Promise<string | undefined> {
     });
     await env.teardown();
   } catch (error) {
-    const reason = String(error).split('\n')[0]!.slice(0, 200);
+    const message = String(error).split('\n')[0]!;
+    const reason = /failed to download/i.test(message)
+      ? "Temporal's download site is unreachable from here"
+      : message.slice(0, 160);
     process.stderr.write(`[temporal-tools] no prebuilt CLI (${reason}); building from source\n`);
     return undefined;
   }
