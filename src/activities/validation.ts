@@ -11,6 +11,7 @@ import {
   objectIdSchema,
 } from '../common/restore-request';
 import {
+  readsSource,
   ValidationFailureType,
   validationSpecSchema,
   type ValidationCheckResult,
@@ -51,7 +52,7 @@ const inputSchema = z
     spec: validationSpecSchema,
   })
   .superRefine((input, ctx) => {
-    if (!input.spec.checks.some((check) => check.kind === 'count' && check.ofSource)) return;
+    if (!readsSource(input.spec)) return;
     if (!input.source)
       ctx.addIssue({ code: 'custom', path: ['source'], message: 'an ofSource count needs the source' });
     if (input.restoredToSeconds === undefined)
@@ -223,7 +224,7 @@ export function validationActivities(deps: ValidationDeps) {
         );
         clients.push(target.client);
         let source: MongoClient | undefined;
-        if (input.source && input.spec.checks.some((check) => check.kind === 'count' && check.ofSource)) {
+        if (input.source && readsSource(input.spec)) {
           const connected = await connectWithin(
             'source',
             input.source,

@@ -143,6 +143,11 @@ export interface ValidationReport {
 }
 
 /** A description of a check for reports, when it has no name. */
+/** Whether any check compares with the live source, which validation must then connect to as well. */
+export function readsSource(spec: ValidationSpec): boolean {
+  return spec.checks.some((check) => check.kind === 'count' && check.ofSource !== undefined);
+}
+
 export function describeCheck(check: ValidationCheck): string {
   if (check.name) return check.name;
   const ns =
