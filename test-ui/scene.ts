@@ -6,7 +6,8 @@
  * - finished: the seed's serverless instance into its sibling
  * - failed: the dedicated cluster into its sibling, the Atlas job ending FAILED
  * - cancelled: the Flex cluster into its sibling, cancelled while it follows the job
- * - running: the dedicated cluster into the other project's cluster, the job never ending (left running)
+ * - running: the dedicated cluster into the other project's cluster, with recovery objectives, the job
+ *   never ending (left running)
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -72,12 +73,14 @@ export async function startScene(): Promise<Scene> {
       kind: 'serverless' | 'cluster' | 'flex',
       source: string,
       target: { groupId: string; name: string },
+      extra: Partial<RestoreRequestInput> = {},
     ): RestoreRequestInput => ({
       source: { kind, groupId: ids.projectId, name: source },
       snapshot: { latest: true },
       target,
       polling: FAST_POLLING,
       deadline: '6h',
+      ...extra,
     });
     const start = async (input: RestoreRequestInput): Promise<SceneRestore> => {
       const started = await restores.startRestore(input);
@@ -101,7 +104,9 @@ export async function startScene(): Promise<Scene> {
     const finished = await start(request('serverless', ids.serverlessSource, finishedTarget));
     const failed = await start(request('cluster', ids.clusterSource, failedTarget));
     const cancelled = await start(request('flex', ids.flexSource, cancelledTarget));
-    const running = await start(request('cluster', ids.clusterSource, runningTarget));
+    const running = await start(
+      request('cluster', ids.clusterSource, runningTarget, { objectives: { rto: '2h', rpo: '1d' } }),
+    );
 
     await following(cancelled);
     await restores.cancelRestore(cancelled.workflowId);

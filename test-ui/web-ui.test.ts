@@ -121,7 +121,8 @@ describe('the Temporal Web UI, as an operator sees it', { timeout: 300_000 }, ()
     ])
       await page.getByRole('button', { name: `Add ${name} column` }).click();
     await shot('02-columns-drawer');
-    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Close' }).filter({ visible: true }).first().click();
+    await page.getByText('Configure Workflows Table').waitFor({ state: 'hidden' });
     await waitForText(page, ['AtlasRestoreOutcome', 'AtlasRestorePhase', 'AtlasDeploymentKind']);
     const rows = {
       finished: await rowText(scene.finished),
@@ -141,7 +142,10 @@ describe('the Temporal Web UI, as an operator sees it', { timeout: 300_000 }, ()
     const jobId =
       scene.finished.outcome?.outcome === 'finished' ? scene.finished.outcome.result.restoreJobId : '';
     assert.ok(jobId && rows.finished.includes(jobId), 'the Atlas job id is a column too');
+    // The table scrolls sideways on a laptop screen; a wide window shows every column at once.
+    await page.setViewportSize({ width: 2400, height: 1000 });
     await shot('03-list-with-search-attributes');
+    await page.setViewportSize({ width: 1600, height: 1000 });
   });
 
   it('filters the list by outcome and by kind', async () => {
@@ -243,7 +247,16 @@ describe('the Temporal Web UI, as an operator sees it', { timeout: 300_000 }, ()
     );
     await shot('07-running-pending-activity');
     await page.goto(workflowPage(restore, 'user-metadata'));
-    const [, , current] = await markdownFrames(3);
+    const [, details, current] = await markdownFrames(3);
+    // The Details box is a frame about six rows high: what this request asked for must show unscrolled.
+    assert.match(details!.text, /Objectives RTO 2h, RPO 1d/);
+    const detailsFrame = page.locator('iframe[src^="/render"]').nth(1);
+    const box = await detailsFrame.boundingBox();
+    const row = await detailsFrame.contentFrame().locator('tr', { hasText: 'Objectives' }).boundingBox();
+    assert.ok(
+      box && row && row.y + row.height <= box.y + box.height,
+      'the Objectives row shows without scrolling',
+    );
     assert.match(current!.text, /Phase restoring/);
     assert.match(current!.text, /Restore job [0-9a-f]{24} — in_progress/);
     await shot('08-running-user-metadata');
