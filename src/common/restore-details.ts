@@ -34,8 +34,9 @@ function what(request: RestoreRequest): string {
 }
 
 /**
- * The request, for the Web UI's static details (at most 20 KB; far less here). The UI shows them in a box
- * about six rows high that scrolls, so what this restore asked for comes first and the defaults last.
+ * The request, for the Web UI's static details (at most 20 KB; far less here). The UI (2.42) sizes the box
+ * a little short of its content, cutting into the last row, so what this restore asked for comes first
+ * and the defaults last.
  */
 export function requestDetails(request: RestoreRequest): string {
   const { source, target, polling } = request;
