@@ -276,6 +276,10 @@ describe('the Temporal Web UI, as an operator sees it', { timeout: 300_000 }, ()
       `the reason reads "${message}":\n${current!.text}`,
     );
     await shot('09-cancelled-user-metadata');
+    // The run is closed; the polling activity it abandoned still counts as pending until it heartbeats.
+    await page.goto(workflowPage(restore, 'pending-activities'));
+    await waitForText(page, ['Canceled', 'waitForRestoreJob', 'Cancel Requested']);
+    await shot('10-cancelled-pending-activity');
     await page.goto(workflowPage(restore, 'memo'));
     const memo = await waitForText(page, ['"outcome"', '"cancelled"']);
     assert.ok(memo.includes(message), 'the outcome memo carries the same sentence');
@@ -291,12 +295,12 @@ describe('the Temporal Web UI, as an operator sees it', { timeout: 300_000 }, ()
       `"message": "Atlas reports restore job ${jobId} failed"`,
       '"type": "RestoreFailed"',
     ]);
-    await shot('10-failed-history');
+    await shot('11-failed-history');
     await page.goto(workflowPage(restore, 'user-metadata'));
     const [, , current] = await markdownFrames(3);
     assert.ok(current!.text.includes('Outcome failed'), current!.text);
     assert.ok(current!.text.includes(`Reason Atlas reports restore job ${jobId} failed`), current!.text);
-    await shot('11-failed-user-metadata');
+    await shot('12-failed-user-metadata');
     await page.goto(workflowPage(restore, 'search-attributes'));
     await waitForText(page, [
       '"AtlasRestoreOutcome": "failed"',
