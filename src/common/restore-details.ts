@@ -33,22 +33,17 @@ function what(request: RestoreRequest): string {
   return 'latest completed snapshot';
 }
 
-/** The request, for the Web UI's static details (at most 20 KB; far less here). */
+/**
+ * The request, for the Web UI's static details (at most 20 KB; far less here). The UI (2.42) sizes the box
+ * a little short of its content, cutting into the last row, so what this restore asked for comes first
+ * and the defaults last.
+ */
 export function requestDetails(request: RestoreRequest): string {
   const { source, target, polling } = request;
   const rows: Row[] = [
     ['Source', `${kindLabel(source.kind)} \`${source.name}\` (project \`${source.groupId}\`)`],
     ['Restoring', what(request)],
     ['Target', `\`${target.name}\` (project \`${target.groupId}\`)`],
-    [
-      'Continuous backup',
-      request.ensureContinuousBackup === false ? 'left as it is' : 'turned on first where the kind has it',
-    ],
-    ['Deadline', request.deadline],
-    [
-      'Polling',
-      `every ${polling.initialInterval} growing to ${polling.maxInterval}; another worker takes over within ${polling.failoverAfter}`,
-    ],
   ];
   if (request.scope) {
     const scope = request.scope;
@@ -76,6 +71,17 @@ export function requestDetails(request: RestoreRequest): string {
     ].filter(Boolean);
     rows.push(['Objectives', parts.join(', ')]);
   }
+  rows.push(
+    ['Deadline', request.deadline],
+    [
+      'Continuous backup',
+      request.ensureContinuousBackup === false ? 'left as it is' : 'turned on first where the kind has it',
+    ],
+    [
+      'Polling',
+      `every ${polling.initialInterval} growing to ${polling.maxInterval}; another worker takes over within ${polling.failoverAfter}`,
+    ],
+  );
   return table(rows);
 }
 

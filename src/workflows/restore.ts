@@ -498,10 +498,13 @@ class RestoreRun {
     if (this.source!.continuousBackupEnabled || !wanted) return;
     this.enter('enabling_backup');
     const changedAt = Date.now();
-    const setting = this.capabilities.continuousBackup?.setting ?? 'continuous backup';
+    const setting = this.capabilities.continuousBackup?.setting;
+    // A summary is user metadata only: changing its words changes no command, so replay is unaffected.
     const updated = await this.call('setContinuousBackup', () =>
       calls.setContinuousBackup.executeWithOptions(
-        { summary: `turn on ${setting} on ${this.request.source.name}` },
+        {
+          summary: `turn on continuous backup on ${this.request.source.name}${setting ? ` (${setting})` : ''}`,
+        },
         [this.sourceRef, true],
       ),
     );
