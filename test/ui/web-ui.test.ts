@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { restoreSummary } from '../src/common/contract';
-import { parseRestoreRequest } from '../src/common/restore-request';
+import { restoreSummary } from '../../src/common/contract';
+import { parseRestoreRequest } from '../../src/common/restore-request';
 import {
   findChromium,
   launchChromium,

@@ -11,12 +11,12 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createRestoreClient, type RestoreClient, type RestoreOutcome } from '../src/client';
-import type { RestoreRequestInput } from '../src/common/restore-request';
-import { startDevServer, type DevServer } from '../src/dev/dev-server';
-import { statusQuery } from '../src/workflows';
-import { installTestRuntime, type TestEnv } from '../test/harness';
-import { FAST_POLLING, startKit, waitFor, type Kit } from '../test/workflows/support';
+import { createRestoreClient, type RestoreClient, type RestoreOutcome } from '../../src/client';
+import type { RestoreRequestInput } from '../../src/common/restore-request';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { statusQuery } from '../../src/workflows';
+import { installTestRuntime, type TestEnv } from '../harness';
+import { FAST_POLLING, startKit, waitFor, type Kit } from '../workflows/support';
 
 export interface SceneRestore {
   workflowId: string;
