@@ -28,12 +28,12 @@ import {
 import { formatDuration, parseDuration } from '../common/duration';
 import { progressBar } from '../common/restore-details';
 import type { RecoveryPoint, RecoveryTime } from '../common/contract';
+import { isHostPort } from '../common/env-rules';
 import {
-  isHostPort,
   loadTemporalConfig,
   temporalConnectionOptions,
   type TemporalConnectionConfig,
-} from '../worker/config';
+} from '../common/temporal-connection';
 import { UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from './args';
 import { EXIT } from './exit-codes';
 import { elapsedSince, followRestore, outcomeLine, type Output } from './render';

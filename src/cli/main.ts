@@ -4,8 +4,9 @@ import path from 'node:path';
 import { RestoreNotFoundError, TargetBusyError } from '../client';
 import { DEPLOYMENT_KINDS, type DeploymentKind } from '../common/deployment-kinds';
 import { projectRoot } from '../dev/temporal-tools';
-import { ConfigError, isHostPort, loadWorkerConfig } from '../worker/config';
-import { EnvFileError } from '../worker/env-file';
+import { EnvFileError } from '../common/env-file';
+import { ConfigError, isHostPort } from '../common/env-rules';
+import { loadWorkerConfig } from '../worker/config';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args';
 import {
   cancelCommand,

@@ -1,39 +1,37 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import type { DatabaseCredentials } from '../activities/validation';
-import { DEFAULT_TASK_QUEUE } from '../common/contract';
 import { formatDuration, parseDuration } from '../common/duration';
-import { loadEnvironment } from './env-file';
+import { loadEnvironment } from '../common/env-file';
+import {
+  bothOrNeither,
+  ConfigError,
+  optional,
+  problemsOf,
+  secret,
+  text,
+  unset,
+  type Presence,
+} from '../common/env-rules';
+import {
+  TEMPORAL_DEFAULTS,
+  temporalCrossProblems,
+  temporalFields,
+  toTemporalConfig,
+  type TemporalConnectionConfig,
+} from '../common/temporal-connection';
+
+export { ConfigError };
 
 /**
- * Configuration of the worker (and, for its Temporal half, of the CLI), read from the environment plus an
- * optional `.env` file and validated with zod at start. An error names the variable and the rule and never
- * contains a value, so a secret pasted into the wrong variable is not printed either.
+ * Configuration of the worker process, read from the environment plus an optional `.env` file and
+ * validated with zod at start: its Temporal half (`common/temporal-connection.ts`, shared with the CLI),
+ * Atlas, slots and cache, budgets, validation's database user. An error names the variable and the rule
+ * and never contains a value, so a secret pasted into the wrong variable is not printed either.
  */
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
-
-/** Same fields as the SDK's `TLSConfig`, so it goes to `Connection` and `NativeConnection` as it is. */
-export interface TemporalTlsConfig {
-  serverNameOverride?: string;
-  serverRootCACertificate?: Buffer;
-  clientCertPair?: { crt: Buffer; key: Buffer };
-}
-
-/** How to reach Temporal; shared by the worker, the programmatic client and the CLI. */
-export interface TemporalConnectionConfig {
-  /** `host:port`. Default `localhost:7233`. */
-  address: string;
-  /** Default `default`. */
-  namespace: string;
-  /** Default `atlas-restore`. */
-  taskQueue: string;
-  /** Temporal Cloud API key; implies TLS. Secret. */
-  apiKey?: string;
-  /** TLS settings, or `undefined` for plain text. */
-  tls?: TemporalTlsConfig;
-}
 
 export type AtlasCredentialsConfig =
   | { type: 'digest'; publicKey: string; privateKey: string }
@@ -76,9 +74,7 @@ export interface WorkerConfig {
 }
 
 export const WORKER_DEFAULTS = {
-  address: 'localhost:7233',
-  namespace: 'default',
-  taskQueue: DEFAULT_TASK_QUEUE,
+  ...TEMPORAL_DEFAULTS,
   atlasBaseUrl: 'https://cloud.mongodb.com',
   atlasApiVersion: 'v2',
   maxConcurrentActivities: 5_000,
@@ -93,30 +89,6 @@ export const WORKER_DEFAULTS = {
   validationAuthSource: 'admin',
 } as const;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-  }
-}
-
-/** Empty variables count as unset, the way shells and compose files usually mean them. */
-function unset(value: unknown): unknown {
-  return typeof value === 'string' && value.trim() === '' ? undefined : value;
-}
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unset, schema.optional());
-
-const text = z.string().trim();
-/** Secrets are taken verbatim (no trimming: a trailing space may be part of a token) and only checked for shape. */
-const secret = z.string().refine((v) => !/[\r\n]/.test(v), 'must be a single line');
-
-const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
-/** `host:port` with a port from 1 to 65535. */
-export function isHostPort(value: string): boolean {
-  const match = HOST_PORT.exec(value);
-  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
-}
-
 const integer = (min: number, max: number) =>
   text
     .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
@@ -128,66 +100,6 @@ const positiveNumber = (rule: string, allowZero: boolean) =>
     .regex(/^\d+(\.\d+)?$/, rule)
     .transform(Number)
     .refine((n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0), rule);
-
-/** Reads the file at validation time, so a wrong path stops the worker at start rather than at first use. */
-const readableFile = text.transform((file, ctx) => {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must name a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-    });
-    return z.NEVER;
-  }
-});
-
-const booleanText = text.toLowerCase().pipe(z.enum(['true', 'false'], 'must be true or false'));
-
-const temporalFields = {
-  TEMPORAL_ADDRESS: optional(text.refine(isHostPort, 'must be host:port, e.g. localhost:7233')),
-  TEMPORAL_NAMESPACE: optional(
-    text.regex(
-      /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
-      'must be letters, digits, ".", "_" or "-" (at most 255)',
-    ),
-  ),
-  TEMPORAL_TASK_QUEUE: optional(text.regex(/^\S{1,1000}$/, 'must be 1 to 1000 characters without spaces')),
-  TEMPORAL_API_KEY: optional(secret.refine((v) => !/\s/.test(v), 'must not contain whitespace')),
-  TEMPORAL_TLS: optional(booleanText),
-  TEMPORAL_TLS_CERT_PATH: optional(readableFile),
-  TEMPORAL_TLS_KEY_PATH: optional(readableFile),
-  TEMPORAL_TLS_CA_PATH: optional(readableFile),
-  TEMPORAL_TLS_SERVER_NAME: optional(text.regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')),
-};
-
-/**
- * Rules across variables, checked on which variables are set (not on their values) so they are reported
- * together with per-variable problems rather than after those are fixed.
- */
-type Presence = (name: string) => boolean;
-
-function bothOrNeither(problems: string[], isSet: Presence, a: string, b: string): void {
-  if (isSet(a) !== isSet(b)) {
-    const [missing, given] = isSet(a) ? [b, a] : [a, b];
-    problems.push(`${missing}: must be set together with ${given}`);
-  }
-}
-
-function temporalCrossProblems(env: Record<string, string | undefined>): string[] {
-  const problems: string[] = [];
-  const isSet: Presence = (name) => unset(env[name]) !== undefined;
-  bothOrNeither(problems, isSet, 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH');
-  if (
-    env.TEMPORAL_TLS?.trim().toLowerCase() === 'false' &&
-    (isSet('TEMPORAL_TLS_CERT_PATH') || isSet('TEMPORAL_API_KEY'))
-  ) {
-    problems.push(
-      'TEMPORAL_TLS: cannot be false with TEMPORAL_TLS_CERT_PATH or TEMPORAL_API_KEY (both need TLS)',
-    );
-  }
-  return problems;
-}
 
 /**
  * Task slots and cache size together: a workflow task needs its workflow in the cache, so the SDK silently
@@ -253,8 +165,6 @@ function atlasCrossProblems(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
-export const temporalEnvSchema = z.looseObject(temporalFields);
-
 export const workerEnvSchema = z.looseObject({
   ...temporalFields,
   ATLAS_BASE_URL: optional(
@@ -305,47 +215,6 @@ function readable(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** `VARIABLE: rule` per problem. zod's own messages are replaced everywhere a value could be echoed. */
-function problemsOf(error: z.ZodError): string[] {
-  return error.issues.map(
-    (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(environment)'}: ${issue.message}`,
-  );
-}
-
-type TemporalEnv = z.output<typeof temporalEnvSchema>;
-
-function toTemporalConfig(env: TemporalEnv): TemporalConnectionConfig {
-  const config: TemporalConnectionConfig = {
-    address: env.TEMPORAL_ADDRESS ?? WORKER_DEFAULTS.address,
-    namespace: env.TEMPORAL_NAMESPACE ?? WORKER_DEFAULTS.namespace,
-    taskQueue: env.TEMPORAL_TASK_QUEUE ?? WORKER_DEFAULTS.taskQueue,
-  };
-  if (env.TEMPORAL_API_KEY !== undefined) config.apiKey = env.TEMPORAL_API_KEY;
-  const wantsTls =
-    env.TEMPORAL_TLS_CERT_PATH !== undefined ||
-    env.TEMPORAL_TLS_CA_PATH !== undefined ||
-    env.TEMPORAL_TLS_SERVER_NAME !== undefined ||
-    env.TEMPORAL_API_KEY !== undefined;
-  if (env.TEMPORAL_TLS === 'true' || (env.TEMPORAL_TLS === undefined && wantsTls)) {
-    const tls: TemporalTlsConfig = {};
-    if (env.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverNameOverride = env.TEMPORAL_TLS_SERVER_NAME;
-    if (env.TEMPORAL_TLS_CA_PATH !== undefined) tls.serverRootCACertificate = env.TEMPORAL_TLS_CA_PATH;
-    if (env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined) {
-      tls.clientCertPair = { crt: env.TEMPORAL_TLS_CERT_PATH, key: env.TEMPORAL_TLS_KEY_PATH };
-    }
-    config.tls = tls;
-  }
-  return config;
-}
-
-/** Only the Temporal half: what the CLI's client commands need (no Atlas credentials). */
-export function parseTemporalConfig(env: Record<string, string | undefined>): TemporalConnectionConfig {
-  const parsed = temporalEnvSchema.safeParse(env);
-  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...temporalCrossProblems(env)];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return toTemporalConfig(parsed.data);
 }
 
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -410,13 +279,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, envFilePa
   return parseWorkerConfig(loadEnvironment(env, envFilePath));
 }
 
-export function loadTemporalConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  envFilePath = '.env',
-): TemporalConnectionConfig {
-  return parseTemporalConfig(loadEnvironment(env, envFilePath));
-}
-
 /** What the worker logs about its configuration at start: every setting, no secret. */
 export function describeWorkerConfig(config: WorkerConfig): Record<string, unknown> {
   const { temporal, atlas } = config;
@@ -456,16 +318,4 @@ function describeValidation(database: DatabaseCredentials | undefined): Record<s
       caFile: database.x509.caFile ?? null,
     };
   return { auth: 'password', username: database.username, authSource: database.authSource ?? 'admin' };
-}
-
-/** Options for `Connection.connect` and `NativeConnection.connect` (both take the same three). */
-export function temporalConnectionOptions(config: TemporalConnectionConfig): {
-  address: string;
-  tls?: TemporalTlsConfig;
-  apiKey?: string;
-} {
-  const options: { address: string; tls?: TemporalTlsConfig; apiKey?: string } = { address: config.address };
-  if (config.tls) options.tls = config.tls;
-  if (config.apiKey !== undefined) options.apiKey = config.apiKey;
-  return options;
 }

@@ -13,7 +13,8 @@ import { createAtlasClient } from '../atlas/client';
 import { createBackupApi } from '../atlas/backup-api';
 import { withApiBudget } from './budget';
 import { workflowSource } from './bundle';
-import { describeWorkerConfig, temporalConnectionOptions, WORKER_DEFAULTS, type WorkerConfig } from './config';
+import { temporalConnectionOptions } from '../common/temporal-connection';
+import { describeWorkerConfig, WORKER_DEFAULTS, type WorkerConfig } from './config';
 import { createJsonLogger } from './logging';
 
 export interface RuntimeSetup {

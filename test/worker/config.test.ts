@@ -7,11 +7,11 @@ import {
   ConfigError,
   describeWorkerConfig,
   loadWorkerConfig,
-  parseTemporalConfig,
   parseWorkerConfig,
   WORKER_DEFAULTS,
 } from '../../src/worker/config';
-import { EnvFileError, parseEnvFile } from '../../src/worker/env-file';
+import { EnvFileError, parseEnvFile } from '../../src/common/env-file';
+import { parseTemporalConfig } from '../../src/common/temporal-connection';
 
 // Distinctive values: if any of them shows up in an error message, a secret leaked.
 const PRIVATE_KEY = 'priv-5e3b1c9d-SECRET-do-not-print';
