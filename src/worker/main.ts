@@ -13,6 +13,8 @@ import { createAtlasClient } from '../atlas/client';
 import { createBackupApi } from '../atlas/backup-api';
 import { withApiBudget } from './budget';
 import { workflowSource } from './bundle';
+import { SEARCH_ATTRIBUTE_KEYS } from '../common/contract';
+import { ConfigError } from '../common/env-rules';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { describeWorkerConfig, WORKER_DEFAULTS, type WorkerConfig } from './config';
 import { createJsonLogger } from './logging';
@@ -98,6 +100,36 @@ export interface RestoreWorker {
  */
 export const MAX_HEARTBEAT_THROTTLE = '48m';
 
+/**
+ * Every search attribute a restore or a drill writes must be registered in the namespace: an upsert of an
+ * unknown one fails the workflow task, and the restore retries it forever without closing. A worker that
+ * would wedge restores so refuses to start, naming what to register (an upgrade that adds an attribute,
+ * e.g. `AtlasRestoreOutcome`, needs it registered first). Where the server does not let this identity list
+ * them (some Temporal Cloud API keys), it warns and goes on.
+ */
+export async function checkSearchAttributes(
+  connection: NativeConnection,
+  namespace: string,
+  logger: Logger,
+): Promise<void> {
+  let registered: Record<string, unknown>;
+  try {
+    const listed = await connection.operatorService.listSearchAttributes({ namespace });
+    registered = { ...listed.customAttributes };
+  } catch (error) {
+    logger.warn('could not list the namespace search attributes; not checked', {
+      namespace,
+      error: String(error).split('\n')[0],
+    });
+    return;
+  }
+  const missing = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).filter((name) => !(name in registered));
+  if (missing.length === 0) return;
+  throw new ConfigError([
+    `TEMPORAL_NAMESPACE: namespace ${namespace} lacks the search attributes ${missing.join(', ')}; register each with \`temporal operator search-attribute create --namespace ${namespace} --name <name> --type Keyword\` before starting workers (README, "Running in production")`,
+  ]);
+}
+
 export interface CreateRestoreWorkerOptions {
   /** Reuse a connection (the caller closes it). Default: connect with the config's Temporal settings. */
   connection?: NativeConnection;
@@ -121,6 +153,7 @@ export async function createRestoreWorker(
   const connection = options.connection ?? (await connectTemporal(config));
   const draining = new AbortController();
   try {
+    await checkSearchAttributes(connection, config.temporal.namespace, logger);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
