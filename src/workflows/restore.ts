@@ -684,13 +684,11 @@ class RestoreRun {
     this.enter('submitting');
     const spec = this.collectionSpec(scope);
     const what = `${(spec.databases?.length ?? 0) + (spec.collections?.length ?? 0)} namespace(s) into ${this.request.target.name}`;
-    const createdAtOrAfterSeconds =
-      Math.floor(Date.parse(this.startedAt) / 1000) - CLOCK_SKEW_ALLOWANCE_SECONDS;
     for (let attempt = 1; ; attempt++) {
       const existing = await this.call('findCollectionRestoreJob', () =>
         calls.findCollectionRestoreJob.executeWithOptions(
           { summary: `look for a collection restore of ${what} this restore already created` },
-          [this.sourceRef, { ...spec, createdAtOrAfterSeconds, inProgressOnly: attempt === 1 }],
+          [this.sourceRef, this.collectionJobMatch(spec, attempt === 1)],
         ),
       );
       if (existing) return this.collectionsSubmitted(existing, 'adopted');
@@ -732,6 +730,13 @@ class RestoreRun {
         });
       }
     }
+  }
+
+  /** What a collection restore job this restore created looks like: its scope, made at or after its start. */
+  private collectionJobMatch(spec: ReturnType<RestoreRun['collectionSpec']>, inProgressOnly: boolean) {
+    const createdAtOrAfterSeconds =
+      Math.floor(Date.parse(this.startedAt) / 1000) - CLOCK_SKEW_ALLOWANCE_SECONDS;
+    return { ...spec, createdAtOrAfterSeconds, inProgressOnly };
   }
 
   private collectionsSubmitted(job: CollectionRestoreJobView, how: 'created' | 'adopted'): void {
@@ -960,7 +965,16 @@ class RestoreRun {
 
   private async cancelInAtlas(): Promise<string> {
     let job = this.job;
-    if (!job && this.status.phase === 'submitting') {
+    if (!job && !this.collectionJob && this.status.phase === 'submitting' && this.request.scope) {
+      // Likewise for a collection restore, whose jobs are listed apart from whole-deployment ones.
+      const found = await calls.findCollectionRestoreJob
+        .executeWithOptions(
+          { summary: 'look for a collection restore job submitted just before the cancel' },
+          [this.sourceRef, this.collectionJobMatch(this.collectionSpec(this.request.scope), false)],
+        )
+        .catch(() => null);
+      if (found) this.seenCollections(found);
+    } else if (!job && this.status.phase === 'submitting') {
       // A POST may have gone through just before the cancellation; name its job rather than lose it.
       const found = await calls.findRestoreJob
         .executeWithOptions({ summary: 'look for a restore job submitted just before the cancel' }, [

@@ -17,6 +17,7 @@ import { DEFAULT_SEED, type SeedData } from '../../src/simulator';
 import {
   clusterRequest,
   currentDetails,
+  expectCancelled,
   expectFailure,
   expectSuccess,
   startKit,
@@ -119,7 +120,15 @@ describe('collection- and database-level restores', () => {
       (await count(source(), 'analytics.events')) >= analyticsBefore,
       'analytics is not part of the scope',
     );
-    assert.ok(result.collections!.namespaces.every((n) => n.state === 'SUCCESSFUL'));
+    const namespaces = result.collections!.namespaces;
+    assert.deepEqual(
+      namespaces.map((n) => n.source).sort(),
+      Object.keys(atS.namespaces)
+        .filter((ns) => ns.startsWith('shop.'))
+        .sort(),
+      'every collection of the database, each reported',
+    );
+    assert.ok(namespaces.every((n) => n.state === 'SUCCESSFUL'));
   });
 
   it('without overwrite, a namespace the target already has fails the restore with Atlas reason', async () => {
@@ -178,6 +187,35 @@ describe('collection- and database-level restores', () => {
     assert.equal(
       (await handle.describe()).typedSearchAttributes.get(searchAttributes.restoreOutcome),
       'failed',
+    );
+  });
+
+  it('a cancel while a dropped POST is backed off still names the collection job Atlas runs', async () => {
+    kit.sim.control.setFaults({
+      oneShot: { route: 'createCollectionRestoreJob', kind: 'commitThenDrop', count: 1 },
+    });
+    kit.sim.control.setScenario({ outcome: 'never', appliesTo: 'collectionRestoreJob' });
+    const handle = await startRestore(
+      kit,
+      clusterRequest(kit.sim.ids, {
+        snapshot: { snapshotId: snapshots()[0]!.id },
+        ensureContinuousBackup: false,
+        // A long backoff after the drop, so the cancel lands before the look that would adopt the job.
+        polling: { initialInterval: '30s', maxInterval: '30s' },
+        scope: { collections: [{ namespace: 'shop.orders', targetNamespace: 'shop.dropped' }] },
+      }),
+    );
+    await waitFor('the dropped POST', async () => {
+      const status = await handle.query(statusQuery);
+      return status.phase === 'submitting' && status.lastError ? status : undefined;
+    });
+    await handle.cancel();
+    const cancelled = await expectCancelled(handle);
+    const jobs = kit.sim.control.state().collectionRestoreJobs;
+    assert.equal(jobs.length, 1, 'the POST went through before the connection dropped');
+    assert.match(
+      cancelled.message,
+      new RegExp(`Atlas continues collection restore job ${String(jobs[0]!.id)} into `),
     );
   });
 
