@@ -13,6 +13,7 @@ import {
 } from '../common/drill-report';
 import { formatDuration } from '../common/duration';
 import type { DrillClient } from './drill-client';
+import { RestoreNotFoundError } from './errors';
 import type { RestoreClient, RestoreOutcome } from './types';
 
 export const DRILL_REPORT_FORMATS = ['json', 'md', 'html'] as const;
@@ -83,10 +84,13 @@ async function restoreRow(restores: RestoreClient, record: DrillRestoreRecord): 
   if (record.endedAt) row.times.ended = record.endedAt;
   // Restores the drill started have their own result or failure on the server.
   if (record.runId && record.outcome && record.outcome !== 'target_busy') {
-    const outcome = await restores
-      .waitForRestore(record.workflowId, { runId: record.runId })
-      .catch(() => undefined);
-    if (outcome) fromOutcome(row, outcome);
+    try {
+      fromOutcome(row, await restores.waitForRestore(record.workflowId, { runId: record.runId }));
+    } catch (error) {
+      // Past the namespace's retention a restore's workflow is gone; the row says so instead of guessing.
+      if (!(error instanceof RestoreNotFoundError)) throw error;
+      row.message = `${row.message ? `${row.message}; ` : ''}its workflow is no longer on the server (past the namespace's retention): job, RTO, RPO and checks are not in this report`;
+    }
   }
   return row;
 }

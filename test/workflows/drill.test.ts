@@ -5,6 +5,7 @@
  * cancellation mid-drill, and a drill on a Temporal Schedule.
  */
 import { after, before, describe, it } from 'node:test';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
@@ -270,6 +271,28 @@ describe('restore drills', () => {
       report.restores[0]!.validation?.checks.every((c) => c.ok),
       true,
     );
+
+    // Past the namespace's retention the restore's own workflow is gone: the row says so, and keeps the rest.
+    const row = report.restores[0]!;
+    await kit.env.client.workflowService.deleteWorkflowExecution({
+      namespace: kit.env.namespace,
+      workflowExecution: { workflowId: row.workflowId, runId: row.runId },
+    });
+    await waitFor('the restore deleted', async () =>
+      kit.env.client.workflow
+        .getHandle(row.workflowId, row.runId)
+        .describe()
+        .then(
+          () => undefined,
+          (error: unknown) => (error instanceof WorkflowNotFoundError ? true : undefined),
+        ),
+    );
+    const later = await buildDrillReport(restores, drills, started.drillId);
+    const gone = later.restores[0]!;
+    assert.equal(gone.outcome, 'finished', 'the drill still knows how it ended');
+    assert.match(gone.message ?? '', /no longer on the server \(past the namespace's retention\)/);
+    assert.equal(gone.validation, undefined);
+    assert.equal(gone.restoreJobId, undefined);
   });
 
   it('refuses a plan naming the restore index and field, before starting anything', async () => {
