@@ -185,6 +185,7 @@ export function createDrillClient(restores: RestoreClient) {
           taskQueue,
           args: [plan],
           staticSummary: `scheduled restore drill ${plan.name}: ${plan.restores.length} restores`,
+          staticDetails: drillDetails(plan),
           memo: { [STARTED_BY_MEMO]: `schedule:${options.scheduleId}` },
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h' },
@@ -207,8 +208,9 @@ export function createDrillClient(restores: RestoreClient) {
     pauseSchedule: (scheduleId: string, note?: string) => temporal.schedule.getHandle(scheduleId).pause(note),
     unpauseSchedule: (scheduleId: string, note?: string) =>
       temporal.schedule.getHandle(scheduleId).unpause(note),
+    // The schedule's own rule: a drill triggered while the last one runs would find every target busy.
     triggerSchedule: (scheduleId: string) =>
-      temporal.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.ALLOW_ALL),
+      temporal.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.SKIP),
     deleteSchedule: (scheduleId: string) => temporal.schedule.getHandle(scheduleId).delete(),
   };
 }
