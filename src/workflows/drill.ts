@@ -217,7 +217,12 @@ class DrillRun {
         throw error;
       }
       const [outcome, message] = childOutcome(error);
-      this.ended(record, outcome, message);
+      // A restore cancelled by someone else signalled what Atlas still does before it closed.
+      this.ended(
+        record,
+        outcome,
+        outcome === 'cancelled' ? (this.cancelMessages.get(record.workflowId) ?? message) : message,
+      );
     }
   }
 

@@ -371,6 +371,26 @@ describe('restore drills', () => {
     assert.equal(jobsInto('drill-c-1'), before, 'the restore not started created nothing');
   });
 
+  it('a restore cancelled from outside keeps, in the drill, what Atlas still does', async () => {
+    const { drills, restores } = clients();
+    kit.sim.control.setScenario({ outcome: 'never', target: into('drill-c-4') });
+    const started = await drills.startDrill({
+      name: `outside-${randomUUID().slice(0, 6)}`,
+      defaults: { polling: { initialInterval: '1s', maxInterval: '2s' } },
+      restores: [{ source: cluster(kit.sim.ids.clusterSource), target: into('drill-c-4') }],
+    });
+    const [row] = await waitFor('the restore polling', async () => {
+      const rows = await restores.listRestores({ drillId: started.drillId, phase: 'restoring' });
+      return rows.length === 1 ? rows : undefined;
+    });
+    await restores.cancelRestore(row!.workflowId);
+    const info = await drills.waitForDrill(started.drillId);
+    assert.equal(info.executionStatus, 'completed', 'the drill itself was not cancelled');
+    const record = info.result!.restores[0]!;
+    assert.equal(record.outcome, 'cancelled');
+    assert.match(record.message ?? '', /Atlas continues restore job [0-9a-f]{24}/);
+  });
+
   it('runs on a Temporal Schedule: created, triggered, run to a report, paused and deleted', async () => {
     const { drills, restores } = clients();
     const scheduleId = `drill-schedule-${randomUUID().slice(0, 6)}`;
