@@ -7,7 +7,7 @@
 #   1. WIRE_SERVER_PATH            an explicit mongod or ferretdb binary (flavour from its --version)
 #   2. mongod on PATH, then ferretdb on PATH
 #   3. the cached FerretDB v1.24.2 build: ${ATLAS_RESTORE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/atlas-restore}
-#      (built from the Go module proxy on first use: ~2 min on 2 cores, ~60 MB binary + Go module cache)
+#      (built from the Go module proxy on first use: ~2 min on 2 cores, ~45 MB binary + Go module cache)
 set -euo pipefail
 
 FERRETDB_VERSION=1.24.2 # pure Go with a SQLite backend; its go.mod has no replace directives

@@ -44,7 +44,9 @@ export async function snapshotCommand(args: ParsedArgs, ctx: CommandContext): Pr
     name: args.flags.source as string,
   };
   const database = typeof args.flags.database === 'string' ? args.flags.database : undefined;
-  const contents = await api.listSnapshotNamespaces(ref, args.flags.snapshot as string, database);
+  const contents = await api
+    .listSnapshotNamespaces(ref, args.flags.snapshot as string, database)
+    .finally(() => api.close());
   if (args.flags.json) ctx.output.out(JSON.stringify(contents));
   else {
     ctx.output.out(`snapshot ${contents.snapshotId} of ${ref.name}:`);

@@ -53,7 +53,7 @@ export interface WorkerConfig {
     /**
      * Workflows kept in memory between their tasks. A waiting restore gets a task only when its job shows
      * something new or a 2 h window ends, so evicting it costs one short replay then, while keeping every
-     * one cached costs memory for the whole wait (the SDK's default grows with the heap). Default 100.
+     * one cached costs memory for the whole wait (the SDK's default grows with the heap). Default 20.
      */
     maxCachedWorkflows?: number;
   };

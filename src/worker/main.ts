@@ -48,8 +48,11 @@ export function installRuntime(setup: RuntimeSetup): boolean {
   return true;
 }
 
-/** The Atlas API the activities call: the real client, behind the per-project budget if one is set. */
-export function createAtlasApi(config: WorkerConfig): AtlasBackupApi {
+/**
+ * The Atlas API the activities call: the real client, behind the per-project budget if one is set.
+ * `close()` ends its connection pool.
+ */
+export function createAtlasApi(config: WorkerConfig): AtlasBackupApi & { close(): Promise<void> } {
   const { baseUrl, apiVersion, credentials } = config.atlas;
   const client = createAtlasClient({
     baseUrl,
@@ -60,7 +63,9 @@ export function createAtlasApi(config: WorkerConfig): AtlasBackupApi {
         : { type: 'serviceAccount', clientId: credentials.clientId, clientSecret: credentials.clientSecret },
   });
   const api = createBackupApi(client);
-  return config.apiBudget ? withApiBudget(api, config.apiBudget) : api;
+  return Object.assign(config.apiBudget ? withApiBudget(api, config.apiBudget) : api, {
+    close: () => client.close(),
+  });
 }
 
 /** Temporal could not be reached (or refused the credentials) when the worker started. */
@@ -152,6 +157,11 @@ export async function createRestoreWorker(
   const ownConnection = options.connection === undefined;
   const connection = options.connection ?? (await connectTemporal(config));
   const draining = new AbortController();
+  const ownAtlas = options.atlas ? undefined : createAtlasApi(config);
+  const closeOwn = async () => {
+    await ownAtlas?.close();
+    if (ownConnection) await connection.close();
+  };
   try {
     await checkSearchAttributes(connection, config.temporal.namespace, logger);
     const worker = await Worker.create({
@@ -160,7 +170,7 @@ export async function createRestoreWorker(
       taskQueue: config.temporal.taskQueue,
       ...source,
       activities: createActivities({
-        atlas: options.atlas ?? createAtlasApi(config),
+        atlas: options.atlas ?? ownAtlas!,
         draining: draining.signal,
         ...(config.validationDatabase ? { database: config.validationDatabase } : {}),
       }),
@@ -183,10 +193,10 @@ export async function createRestoreWorker(
         draining.abort();
         if (worker.getState() === 'RUNNING') worker.shutdown();
       },
-      close: async () => (ownConnection ? connection.close() : undefined),
+      close: closeOwn,
     };
   } catch (error) {
-    if (ownConnection) await connection.close();
+    await closeOwn();
     throw error;
   }
 }
