@@ -60,7 +60,7 @@ resolve_cli() {
   if ! GOBIN="$dir/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION" >&2; then
     # Where the checksum database is unreachable, exempt only the top module: its dependencies are still
     # verified against its own go.sum.
-    log "retrying with GONOSUMDB=github.com/temporalio/cli"
+    log "warning: retrying with GONOSUMDB=github.com/temporalio/cli: the checksum database did not answer, so this module alone goes unverified by it (its dependencies are still checked against its go.sum)"
     GONOSUMDB=github.com/temporalio/cli GOBIN="$dir/bin" go install "github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION" >&2 ||
       die "go install github.com/temporalio/cli/cmd/temporal@v$CLI_VERSION failed (see above). Check 'go env GOPROXY GOSUMDB', or set TEMPORAL_CLI_PATH."
   fi

@@ -67,7 +67,7 @@ fi
 if [ -z "$module_dir" ]; then
   # Where the checksum database is unreachable, exempt only this module: its dependencies are still
   # verified against its own go.sum.
-  log "retrying the download with GONOSUMDB=$FERRETDB_MODULE"
+  log "warning: retrying with GONOSUMDB=$FERRETDB_MODULE: the checksum database did not answer, so this module alone goes unverified by it (its dependencies are still checked against its go.sum)"
   module_dir=$(GONOSUMDB="$FERRETDB_MODULE" go mod download -json "$FERRETDB_MODULE@v$FERRETDB_VERSION" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
 fi
