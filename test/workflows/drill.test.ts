@@ -326,6 +326,13 @@ describe('restore drills', () => {
         /^invalid drill plan: name: /,
       ],
       [{ name: 'empty', restores: [] }, /restores: must hold at least one restore/],
+      [
+        {
+          name: 'huge',
+          restores: Array.from({ length: 1_001 }, () => ({ source: cluster('a'), target: into('b') })),
+        },
+        /restores: must hold at most 1000 restores/,
+      ],
     ];
     for (const [plan, message] of bad) {
       await assert.rejects(drills.startDrill(plan), (error: unknown) => {
