@@ -109,7 +109,11 @@ function hostsOf(uri: string): string {
 function describeError(error: unknown, credentials: DatabaseCredentials): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   let line = text.split('\n')[0]!.replace(/(mongodb(?:\+srv)?:\/\/)[^@/\s]*@/g, '$1');
-  if ('password' in credentials && credentials.password) line = line.split(credentials.password).join('***');
+  if ('password' in credentials && credentials.password) {
+    // Verbatim and as a URI would carry it.
+    for (const form of new Set([credentials.password, encodeURIComponent(credentials.password)]))
+      line = line.split(form).join('***');
+  }
   return line;
 }
 
@@ -213,6 +217,13 @@ export function validationActivities(deps: ValidationDeps) {
       const progress: ValidationProgress = { phase: 'connecting', attempts: 0, checked: 0 };
       const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
       const clients: MongoClient[] = [];
+      // Connected, a query or aggregation could run on for the whole checks budget after a cancel: closing
+      // the clients ends it at once (the attempt loop has its own listener while connecting).
+      const signal = ctx.cancellationSignal;
+      const closeAll = () => {
+        for (const client of clients) void client.close(true).catch(() => undefined);
+      };
+      signal.addEventListener('abort', closeAll, { once: true });
       try {
         const target = await connectWithin(
           'target',
@@ -239,6 +250,7 @@ export function validationActivities(deps: ValidationDeps) {
         Object.assign(progress, { phase: 'checking', deployment: 'target', lastError: undefined });
         const results: ValidationCheckResult[] = [];
         for (const check of input.spec.checks) {
+          if (signal.aborted) throw signal.reason;
           results.push(
             await runCheck(check, {
               target: target.client,
@@ -260,6 +272,7 @@ export function validationActivities(deps: ValidationDeps) {
         };
       } finally {
         clearInterval(beat);
+        signal.removeEventListener('abort', closeAll);
         await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
       }
     },
