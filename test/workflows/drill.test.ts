@@ -19,7 +19,7 @@ import type { DrillPlanInput } from '../../src/common/drill-plan';
 import { drillReportSchema } from '../../src/common/drill-report';
 import { DEFAULT_SEED, type SeedData } from '../../src/simulator';
 import { DEFAULT_SOURCE_DATA } from '../../src/simulator/default-seed';
-import { startKit, waitFor, type Kit } from './support';
+import { recordHistory, startKit, waitFor, type Kit } from './support';
 
 const P1 = DEFAULT_SEED.projects[0]!.id;
 const P2 = DEFAULT_SEED.projects[1]!.id;
@@ -266,6 +266,7 @@ describe('restore drills', () => {
     });
     const info = await drills.waitForDrill(started.drillId);
     assert.equal(info.result?.passed, true, JSON.stringify(info.result?.restores));
+    await recordHistory('v2/drill-collection-validated', kit.env.client.workflow.getHandle(started.drillId));
     const report = await buildDrillReport(restores, drills, started.drillId);
     assert.equal(
       report.restores[0]!.validation?.checks.every((c) => c.ok),
@@ -368,6 +369,7 @@ describe('restore drills', () => {
     await drills.cancelDrill(started.drillId);
     const info = await drills.waitForDrill(started.drillId);
     assert.equal(info.executionStatus, 'cancelled');
+    await recordHistory('v2/drill-cancelled', kit.env.client.workflow.getHandle(started.drillId));
     assert.match(info.message ?? '', /2 running restore\(s\) cancelled, 1 not started/);
     assert.match(info.message ?? '', /Atlas continues restore job [0-9a-f]{24}/);
     const report = await buildDrillReport(restores, drills, started.drillId);

@@ -11,7 +11,15 @@ import { validateRestoreRequest, InvalidRestoreRequestError } from '../../src/cl
 import { DEFAULT_SEED, type SeedData } from '../../src/simulator';
 import type { ValidationSpecInput } from '../../src/common/validation';
 import type { ExpectedContent } from '../../src/simulator/data/content';
-import { clusterRequest, expectFailure, expectSuccess, startKit, startRestore, type Kit } from './support';
+import {
+  clusterRequest,
+  expectFailure,
+  expectSuccess,
+  startKit,
+  startRestore,
+  type Kit,
+  recordHistory,
+} from './support';
 
 /**
  * Checks that hold only for the data as of one moment: the orders count against the source as of it (by
@@ -125,6 +133,7 @@ describe('restores that prove their data', () => {
     assert.ok(result.timings.validatedAt && result.timings.atlasFinishedAt);
     const sa = (await handle.describe()).typedSearchAttributes;
     assert.equal(sa.get(searchAttributes.restoreOutcome), 'finished');
+    await recordHistory('v2/cluster-validated', handle);
   });
 
   it('a point-in-time restore holds the data of that moment', async () => {

@@ -13,6 +13,7 @@ import {
   startKit,
   startRestore,
   type Kit,
+  recordHistory,
 } from './support';
 
 /**
@@ -66,6 +67,7 @@ describe('Flex clusters and the auto kind', () => {
     const [job] = kit.sim.control.state().restoreJobs;
     assert.equal(job!.targetDeploymentItemName, kit.sim.ids.flexTarget);
     assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
+    await recordHistory('v2/flex-latest-into-flex', handle);
   });
 
   it('restores a Flex snapshot by id into a dedicated cluster', async () => {
