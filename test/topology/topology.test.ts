@@ -1,0 +1,373 @@
+/**
+ * The orchestrator on a production-shaped Temporal: PostgreSQL (a private cluster), the server's four
+ * services as separate processes, three `atlas-restore worker` processes on one task queue, and a few
+ * hundred restores of every kind through the simulator's `flaky` Atlas. While they run a worker is killed
+ * -9 (and restarted), the history service and PostgreSQL are restarted, and the workers are rolled one by
+ * one to a build whose workflow code changed behind a `patched()` guard. Every restore must end with an
+ * explained outcome, none lost, and no restore may have created a second Atlas job. It also prints
+ * restores/s with one and with three workers on the same cluster (no timed assertion: the machine is
+ * shared). `npm run test:topology`; TOPOLOGY_RESTORES scales the main run.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import {
+  createRestoreClient,
+  type RestoreClient,
+  type RestoreOutcome,
+  type StartedRestore,
+} from '../../src/client';
+import { startTemporalCluster, type TemporalCluster } from '../../src/dev/temporal-cluster';
+import { FAULT_PROFILES, startSimulator, type RunningSimulator } from '../../src/simulator';
+import { runCli } from '../cli/run-cli';
+import { quietRuntime } from '../reliability/support';
+import { inBatches } from '../../bench/lib/batch';
+import {
+  bundleFile,
+  duplicateJobs,
+  Fleet,
+  KINDS,
+  printTopology,
+  requestFor,
+  topologyWorld,
+  type Slot,
+} from './support';
+import { TOPOLOGY_UPGRADE_PATCH, UPGRADED_BUILD_MEMO } from './workflows/upgraded';
+
+const RESTORES = Math.max(30, Number(process.env.TOPOLOGY_RESTORES ?? 240));
+const THROUGHPUT_RESTORES = Math.max(15, Math.round(RESTORES / 4));
+const PER_PROJECT = 8;
+/** Fleet-wide Atlas budget per project; each of the three workers gets a third (README, "Running in production"). */
+const FLEET_BUDGET_RPS = 9;
+const WORKERS = 3;
+const TASK_QUEUE = 'atlas-restore-topology';
+
+let cluster: TemporalCluster;
+let connection: Connection;
+let client: Client;
+let restores: RestoreClient;
+let fleet: Fleet;
+const bundles: { current: string; upgraded: string } = { current: '', upgraded: '' };
+const sims: RunningSimulator[] = [];
+/** A restore begun on the previous build and finished on the upgraded one (set by the disruption run). */
+let previousBuildRestore: string | undefined;
+
+before(async () => {
+  quietRuntime();
+  const started = Date.now();
+  cluster = await startTemporalCluster();
+  printTopology('cluster', {
+    server: cluster.tools.version,
+    persistence: 'postgresql',
+    services: 'frontend,history,matching,worker',
+    readyInSeconds: ((Date.now() - started) / 1000).toFixed(1),
+  });
+  connection = await Connection.connect({ address: cluster.address });
+  client = new Client({ connection, namespace: cluster.namespace });
+  restores = createRestoreClient({ client, taskQueue: TASK_QUEUE });
+  const workflows = path.join(__dirname, 'workflows');
+  [bundles.current, bundles.upgraded] = await Promise.all([
+    bundleFile(require.resolve('../../src/workflows'), 'current'),
+    bundleFile(path.join(workflows, 'upgraded.ts'), 'upgraded'),
+  ]);
+});
+
+after(async () => {
+  await fleet?.stopAll();
+  for (const sim of sims) await sim.close();
+  await connection?.close();
+  await cluster?.stop();
+});
+
+function workerEnv(sim: RunningSimulator): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: cluster.namespace,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    ATLAS_BASE_URL: sim.url,
+    ATLAS_PUBLIC_KEY: sim.credentials.publicKey,
+    ATLAS_PRIVATE_KEY: sim.credentials.privateKey,
+    ATLAS_API_BUDGET_RPS: String(FLEET_BUDGET_RPS / WORKERS),
+    ATLAS_API_BUDGET_BURST: '6',
+    LOG_LEVEL: 'ERROR',
+    SHUTDOWN_GRACE: '2s',
+  };
+}
+
+async function startAll(slots: Slot[], concurrency: number): Promise<StartedRestore[]> {
+  return inBatches(slots, concurrency, (slot) => restores.startRestore(requestFor(slot)));
+}
+
+async function outcomesOf(started: StartedRestore[], timeoutMs: number): Promise<(RestoreOutcome | Error)[]> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  setMaxListeners(0, signal);
+  return Promise.all(
+    started.map((s) =>
+      restores
+        .waitForRestore(s.workflowId, { signal })
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+    ),
+  );
+}
+
+/** Starts `slots` at once and waits for all of them: restores per second from the first start to the last close. */
+async function measure(slots: Slot[]): Promise<{ perSecond: number; seconds: number; finished: number }> {
+  const t0 = Date.now();
+  const started = await startAll(slots, 20);
+  const outcomes = await outcomesOf(started, 10 * 60_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const finished = outcomes.filter((o) => !(o instanceof Error) && o.outcome === 'finished').length;
+  return { perSecond: slots.length / seconds, seconds, finished };
+}
+
+test(
+  `restores/s with one and with ${WORKERS} workers on the same cluster`,
+  { timeout: 20 * 60_000 },
+  async () => {
+    // Short jobs (1 simulated minute = 1 s) and no faults: what is measured is the orchestration.
+    const { seed, slots } = topologyWorld(THROUGHPUT_RESTORES * 2, PER_PROJECT);
+    const sim = await startSimulator({
+      seed,
+      timeScale: 60,
+      restoreJobDurationMs: 60_000,
+      updateDurationMs: 60_000,
+    });
+    sims.push(sim);
+    fleet = new Fleet(client, cluster.namespace, TASK_QUEUE, workerEnv(sim));
+    await fleet.add('w1', 'current', bundles.current);
+    const one = await measure(slots.slice(0, THROUGHPUT_RESTORES));
+    for (let i = 2; i <= WORKERS; i++) await fleet.add(`w${i}`, 'current', bundles.current);
+    const three = await measure(slots.slice(THROUGHPUT_RESTORES));
+    await fleet.stopAll();
+    printTopology('throughput', {
+      restores: THROUGHPUT_RESTORES,
+      oneWorkerPerSecond: one.perSecond.toFixed(2),
+      threeWorkersPerSecond: three.perSecond.toFixed(2),
+      ratio: (three.perSecond / one.perSecond).toFixed(2),
+      oneWorkerSeconds: one.seconds.toFixed(1),
+      threeWorkersSeconds: three.seconds.toFixed(1),
+      cores: (await import('node:os')).cpus().length,
+    });
+    assert.equal(one.finished, THROUGHPUT_RESTORES, 'every restore with one worker finished');
+    assert.equal(three.finished, THROUGHPUT_RESTORES, `every restore with ${WORKERS} workers finished`);
+    const { duplicates } = duplicateJobs(sim);
+    assert.equal(duplicates, 0, 'no second Atlas job');
+  },
+);
+
+test(
+  `${RESTORES} restores through flaky Atlas survive a worker kill -9, history and PostgreSQL restarts and a rolling upgrade`,
+  { timeout: 30 * 60_000 },
+  async () => {
+    const { seed, slots } = topologyWorld(RESTORES, PER_PROJECT);
+    // 60x: a job runs 10 real seconds, a backup change keeps the deployment UPDATING for 2.
+    const sim = await startSimulator({
+      seed,
+      timeScale: 60,
+      restoreJobDurationMs: 10 * 60_000,
+      updateDurationMs: 2 * 60_000,
+      faults: 'flaky',
+    });
+    sims.push(sim);
+    fleet = new Fleet(client, cluster.namespace, TASK_QUEUE, workerEnv(sim));
+    for (let i = 1; i <= WORKERS; i++) await fleet.add(`w${i}`, 'current', bundles.current);
+
+    const t0 = Date.now();
+    const started: StartedRestore[] = [];
+    // Starts spread over ~40 s so every disruption lands on restores in every phase.
+    const starting = (async () => {
+      for (let i = 0; i < slots.length; i += 6) {
+        started.push(...(await startAll(slots.slice(i, i + 6), 6)));
+        await sleep(Math.max(0, 40_000 / (slots.length / 6) - 50));
+      }
+    })();
+
+    const events: string[] = [];
+    const at = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+    await sleep(10_000);
+    await fleet.kill9AndRestart('w1', bundles.current, 2_000);
+    events.push(`${at()}: worker w1 killed -9 and restarted`);
+    await sleep(5_000);
+    const historyDown = await cluster.restartService('history');
+    events.push(`${at()}: history restarted (down ${(historyDown / 1000).toFixed(1)} s)`);
+    await sleep(8_000);
+    const pgDown = await cluster.restartPostgres();
+    events.push(`${at()}: PostgreSQL restarted (down ${(pgDown / 1000).toFixed(1)} s)`);
+    await sleep(5_000);
+    await starting;
+    const startedByUpgrade = started.length;
+    // Rolling upgrade: one worker at a time, restores in flight.
+    const inFlight = new Set<string>();
+    for await (const info of client.workflow.list({
+      query: `TaskQueue = '${TASK_QUEUE}' AND ExecutionStatus = 'Running'`,
+    }))
+      inFlight.add(info.workflowId);
+    const rollStart = Date.now();
+    for (let i = 1; i <= WORKERS; i++) await fleet.replace(`w${i}`, 'upgraded', bundles.upgraded);
+    events.push(
+      `${at()}: workers rolled to the upgraded build in ${((Date.now() - rollStart) / 1000).toFixed(1)} s, ${inFlight.size} restores in flight`,
+    );
+    const outcomes = await outcomesOf(started, 15 * 60_000);
+    const seconds = (Date.now() - t0) / 1000;
+
+    const lost = outcomes.filter((o) => o instanceof Error).map((o) => (o as Error).message);
+    const byOutcome: Record<string, number> = {};
+    const unexplained: string[] = [];
+    outcomes.forEach((o, i) => {
+      if (o instanceof Error) return;
+      byOutcome[o.outcome] = (byOutcome[o.outcome] ?? 0) + 1;
+      if (o.outcome === 'finished') return;
+      const message = 'message' in o ? String(o.message ?? '') : '';
+      if (o.outcome === 'terminated' || o.outcome === 'timed_out' || message.trim() === '')
+        unexplained.push(`${started[i]!.workflowId}: ${o.outcome} ${message}`);
+    });
+    const { jobs, duplicates } = duplicateJobs(sim);
+    const faults = Object.values(sim.control.requests().counts.byFault).reduce((a, b) => a + b, 0);
+
+    // The upgrade: restores in flight at the roll went on on the upgraded build without a determinism error.
+    let upgradedTasks = 0;
+    let inFlightFinishedOnUpgraded = 0;
+    let nondeterminism = 0;
+    let workflowTaskFailures = 0;
+    for (const s of started) {
+      const history = await client.workflow.getHandle(s.workflowId).fetchHistory();
+      let onUpgraded = false;
+      let firstBuild: string | undefined;
+      for (const event of history.events ?? []) {
+        const completed = event.workflowTaskCompletedEventAttributes;
+        if (completed) firstBuild ??= fleet.buildOf(completed.identity);
+        if (completed && fleet.buildOf(completed.identity) === 'upgraded') {
+          upgradedTasks += 1;
+          onUpgraded = true;
+        }
+        const failed = event.workflowTaskFailedEventAttributes;
+        if (failed) {
+          workflowTaskFailures += 1;
+          if (/nondetermin/i.test(failed.failure?.message ?? '')) nondeterminism += 1;
+        }
+      }
+      if (inFlight.has(s.workflowId) && firstBuild === 'current' && onUpgraded) {
+        inFlightFinishedOnUpgraded += 1;
+        previousBuildRestore ??= s.workflowId;
+      }
+    }
+
+    // Visibility on PostgreSQL: `atlas-restore list` finds the finished restores of each kind.
+    const listed: Record<string, number> = {};
+    for (const kind of KINDS) {
+      const cli = await runCli(
+        ['list', '--kind', kind, '--outcome', 'finished', '--json', '--limit', '1000'],
+        {
+          env: { TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace },
+          timeoutMs: 120_000,
+        },
+      );
+      assert.equal(cli.code, 0, `atlas-restore list --kind ${kind}: ${cli.stderr}`);
+      const rows = JSON.parse(cli.stdout) as unknown[];
+      listed[kind] = rows.length;
+    }
+
+    printTopology('disruptions', {
+      restores: RESTORES,
+      kinds: KINDS.join(','),
+      faults,
+      duplicates,
+      lost: lost.length,
+      unexplained: unexplained.length,
+      atlasJobs: jobs,
+      outcomes: JSON.stringify(byOutcome),
+      seconds: seconds.toFixed(0),
+      startedBeforeUpgrade: startedByUpgrade,
+      inFlightAtUpgrade: inFlight.size,
+      inFlightContinuedOnUpgraded: inFlightFinishedOnUpgraded,
+      upgradedWorkflowTasks: upgradedTasks,
+      workflowTaskFailures,
+      nondeterminism,
+      listedFinished: JSON.stringify(listed),
+    });
+    for (const event of events) console.log(`[topology]   ${event}`);
+
+    assert.deepEqual(lost, [], 'no restore lost');
+    assert.deepEqual(unexplained, [], 'every restore that did not finish says why');
+    assert.equal(duplicates, 0, 'no restore created a second Atlas job');
+    assert.ok(faults > 0, 'the flaky profile injected faults');
+    assert.equal(nondeterminism, 0, 'no determinism error across the upgrade');
+    assert.ok(inFlight.size > 0, 'restores were in flight at the upgrade');
+    assert.ok(
+      inFlightFinishedOnUpgraded > 0,
+      'restores begun on the previous build carried on on the upgraded one',
+    );
+    const finished = byOutcome.finished ?? 0;
+    assert.equal(
+      Object.values(listed).reduce((a, b) => a + b, 0),
+      finished,
+      'SQL visibility lists every finished restore',
+    );
+  },
+);
+
+test(
+  'the upgraded build: new restores take the patched branch, and without the guard old histories break',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const { seed, slots } = topologyWorld(6, PER_PROJECT);
+    const sim = await startSimulator({
+      seed,
+      timeScale: 60,
+      restoreJobDurationMs: 60_000,
+      updateDurationMs: 60_000,
+    });
+    sims.push(sim);
+    // The fleet is on the upgraded build now; point it at this simulator.
+    await fleet.stopAll();
+    fleet = new Fleet(client, cluster.namespace, TASK_QUEUE, workerEnv(sim));
+    await fleet.add('w1', 'upgraded', bundles.upgraded);
+    const started = await startAll(slots, 6);
+    const outcomes = await outcomesOf(started, 5 * 60_000);
+    assert.deepEqual(
+      outcomes.map((o) => (o instanceof Error ? o.message : o.outcome)),
+      slots.map(() => 'finished'),
+    );
+    let marked = 0;
+    for (const s of started) {
+      const description = await client.workflow.getHandle(s.workflowId).describe();
+      if (description.memo?.[UPGRADED_BUILD_MEMO] === 'upgraded') marked += 1;
+    }
+    assert.equal(
+      marked,
+      slots.length,
+      `every restore started on the upgraded build took the ${TOPOLOGY_UPGRADE_PATCH} branch`,
+    );
+
+    // A history from the previous build (the disruption run's first restore) replays on the upgraded code
+    // and fails on the same change without patched().
+    assert.ok(previousBuildRestore, 'the disruption run recorded a restore begun on the previous build');
+    const oldest = {
+      workflowId: previousBuildRestore,
+      history: await client.workflow.getHandle(previousBuildRestore).fetchHistory(),
+    };
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: bundles.upgraded } },
+      oldest.history,
+      oldest.workflowId,
+    );
+    await assert.rejects(
+      Worker.runReplayHistory(
+        { workflowsPath: require.resolve('./workflows/unguarded') },
+        oldest.history,
+        oldest.workflowId,
+      ),
+      /nondetermin/i,
+      'the unguarded change breaks replay of the previous build',
+    );
+    printTopology('upgrade', {
+      newRestoresOnPatchedBranch: marked,
+      oldHistoryReplaysOnUpgraded: 'yes',
+      unguardedReplayFails: 'yes',
+    });
+  },
+);
