@@ -35,6 +35,8 @@ export const CLUSTER_SETTINGS = {
   namespace: 'default',
   /** Retention of closed workflows in the namespace (Temporal's own duration syntax, hours). */
   namespaceRetention: '720h',
+  /** PostgreSQL major version the suite is verified on (Debian bookworm's); compose's image uses it. */
+  postgresMajor: 15,
   /** The dynamic config file both the suite and compose load. */
   dynamicConfigFile: 'deploy/temporal/dynamicconfig.yaml',
 } as const;
@@ -51,6 +53,8 @@ export interface ClusterTools {
   postgresBin: string;
   /** The Temporal server version the script installs. */
   version: string;
+  /** `postgres --version` of the binaries in use, e.g. `15.18`. */
+  postgresVersion: string;
 }
 
 async function script(which: string): Promise<string[]> {
@@ -72,7 +76,9 @@ export function ensureClusterTools(): Promise<ClusterTools> {
     if (!server || !sqlTool || !schemaDir || !postgresBin)
       throw new Error(`scripts/temporal-cluster-tools.sh all printed ${lines.length} lines, not 4 paths`);
     const [version] = await script('version');
-    return { server, sqlTool, schemaDir, postgresBin, version: version! };
+    const { stdout } = await run(path.join(postgresBin, 'postgres'), ['--version']);
+    const postgresVersion = /(\d+(?:\.\d+)*)/.exec(stdout)?.[1] ?? stdout.trim();
+    return { server, sqlTool, schemaDir, postgresBin, version: version!, postgresVersion };
   })();
   return tools;
 }

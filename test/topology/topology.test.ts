@@ -21,6 +21,7 @@ import {
   type RestoreOutcome,
   type StartedRestore,
 } from '../../src/client';
+import { DEFAULT_TASK_QUEUE } from '../../src/common/contract';
 import { startTemporalCluster, type TemporalCluster } from '../../src/dev/temporal-cluster';
 import { FAULT_PROFILES, startSimulator, type RunningSimulator } from '../../src/simulator';
 import { runCli } from '../cli/run-cli';
@@ -36,6 +37,7 @@ import {
   topologyWorld,
   type Slot,
 } from './support';
+import { topologyWorkerEnv } from './worker-env';
 import { TOPOLOGY_UPGRADE_PATCH, UPGRADED_BUILD_MEMO } from './workflows/upgraded';
 
 const RESTORES = Math.max(30, Number(process.env.TOPOLOGY_RESTORES ?? 240));
@@ -44,7 +46,8 @@ const PER_PROJECT = 8;
 /** Fleet-wide Atlas budget per project; each of the three workers gets a third (README, "Running in production"). */
 const FLEET_BUDGET_RPS = 9;
 const WORKERS = 3;
-const TASK_QUEUE = 'atlas-restore-topology';
+/** The production default, as compose's worker uses: the cluster is this file's own. */
+const TASK_QUEUE = DEFAULT_TASK_QUEUE;
 
 let cluster: TemporalCluster;
 let connection: Connection;
@@ -62,7 +65,7 @@ before(async () => {
   cluster = await startTemporalCluster();
   printTopology('cluster', {
     server: cluster.tools.version,
-    persistence: 'postgresql',
+    persistence: `postgresql ${cluster.tools.postgresVersion}`,
     services: 'frontend,history,matching,worker',
     readyInSeconds: ((Date.now() - started) / 1000).toFixed(1),
   });
@@ -84,18 +87,16 @@ after(async () => {
 });
 
 function workerEnv(sim: RunningSimulator): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_NAMESPACE: cluster.namespace,
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    ATLAS_BASE_URL: sim.url,
-    ATLAS_PUBLIC_KEY: sim.credentials.publicKey,
-    ATLAS_PRIVATE_KEY: sim.credentials.privateKey,
-    ATLAS_API_BUDGET_RPS: String(FLEET_BUDGET_RPS / WORKERS),
-    ATLAS_API_BUDGET_BURST: '6',
-    LOG_LEVEL: 'ERROR',
-    SHUTDOWN_GRACE: '2s',
-  };
+  return topologyWorkerEnv({
+    address: cluster.address,
+    namespace: cluster.namespace,
+    taskQueue: TASK_QUEUE,
+    atlasUrl: sim.url,
+    publicKey: sim.credentials.publicKey,
+    privateKey: sim.credentials.privateKey,
+    budgetRps: FLEET_BUDGET_RPS / WORKERS,
+    budgetBurst: 6,
+  });
 }
 
 async function startAll(slots: Slot[], concurrency: number): Promise<StartedRestore[]> {
