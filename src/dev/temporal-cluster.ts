@@ -13,6 +13,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -282,6 +283,28 @@ export async function setupTemporalSchema(tools: ClusterTools, pg: PrivatePostgr
   }
 }
 
+/**
+ * A free loopback port below 32768: Temporal's SQL schema keeps membership ports in a smallint, so the
+ * kernel's ephemeral range (from 32768 up) is out.
+ */
+const handedOut = new Set<number>();
+async function lowFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
 interface ServicePorts {
   grpc: number;
   membership: number;
@@ -401,9 +424,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     await setupTemporalSchema(found, postgres);
     const ports = {} as Record<TemporalService, ServicePorts>;
     for (const service of TEMPORAL_SERVICES) {
-      ports[service] = { grpc: await freePort(), membership: await freePort() };
+      ports[service] = { grpc: await lowFreePort(), membership: await lowFreePort() };
     }
-    ports.frontend.http = await freePort();
+    ports.frontend.http = await lowFreePort();
     mkdirSync(path.join(configRoot, 'config'));
     const dynamicConfig = path.join(projectRoot(), CLUSTER_SETTINGS.dynamicConfigFile);
     writeFileSync(
