@@ -155,6 +155,18 @@ export class Fleet {
     await this.add(name, build, bundlePath);
   }
 
+  /**
+   * A worker of `build` joins under `name`'s place, then the old one is stopped gracefully (SIGTERM) in the
+   * background; `stopped` resolves with how long that stop took.
+   */
+  async surge(name: string, build: string, bundlePath: string): Promise<{ stopped: Promise<number> }> {
+    const old = this.get(name);
+    this.members.splice(this.members.indexOf(old), 1);
+    await this.add(name, build, bundlePath);
+    const stopping = Date.now();
+    return { stopped: old.process.stop(30_000).then(() => Date.now() - stopping) };
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.members.splice(0).map((m) => m.process.stop(15_000)));
   }
