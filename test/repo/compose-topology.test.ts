@@ -83,6 +83,8 @@ describe('docker-compose.yml and the topology suite', () => {
     assert.equal(Number(env.NUM_HISTORY_SHARDS), CLUSTER_SETTINGS.numHistoryShards);
     assert.equal(env.DEFAULT_NAMESPACE, CLUSTER_SETTINGS.namespace);
     assert.equal(env.DEFAULT_NAMESPACE_RETENTION, CLUSTER_SETTINGS.namespaceRetention);
+    // Only our search attributes in the namespace, as in the suite's.
+    assert.equal(env.SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES, 'true');
     const postgres = mapping(service('postgresql'));
     assert.equal(postgres.image, `postgres:${CLUSTER_SETTINGS.postgresMajor}`);
   });
