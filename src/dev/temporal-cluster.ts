@@ -84,6 +84,14 @@ export function ensureClusterTools(): Promise<ClusterTools> {
   return tools;
 }
 
+/** Generated database passwords: whatever a process prints goes through `redact` before any message. */
+const secrets = new Set<string>();
+function redact(text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
 /** A child process with the tail of its output kept for error messages (never printed otherwise). */
 class Managed {
   child: ChildProcess | undefined;
@@ -111,7 +119,7 @@ class Managed {
   }
 
   tail(): string {
-    return this.output;
+    return redact(this.output);
   }
 
   get pid(): number | undefined {
@@ -190,6 +198,7 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
   }
   const user = 'temporal';
   const password = randomBytes(18).toString('base64url');
+  secrets.add(password);
   const pwfile = path.join(root, 'pwfile');
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (as) chownSync(pwfile, as.uid, as.gid);
@@ -201,7 +210,7 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
       ['-D', dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust'],
       { env, ...owner, cwd: root, maxBuffer: 1 << 20 },
     ).catch((error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`initdb failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+      throw new Error(`initdb failed:\n${redact(`${error.stdout ?? ''}${error.stderr ?? ''}`)}`);
     });
   } finally {
     rmSync(pwfile, { force: true });
@@ -274,7 +283,7 @@ export async function setupTemporalSchema(tools: ClusterTools, pg: PrivatePostgr
         maxBuffer: 8 << 20,
       }).catch((error: { stdout?: string; stderr?: string }) => {
         throw new Error(
-          `temporal-sql-tool ${args[0]} (${database}) failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+          `temporal-sql-tool ${args[0]} (${database}) failed:\n${redact(`${error.stdout ?? ''}${error.stderr ?? ''}`)}`,
         );
       });
     await sql(['create-database']);

@@ -115,6 +115,8 @@ export class Fleet {
   readonly members: FleetMember[] = [];
   /** Every process that ever ran, with its build: a history's worker identity (`pid@host`) says which. */
   readonly builds = new Map<number, string>();
+  /** Every worker process started, including killed and retired ones (their output is kept). */
+  readonly everyProcess: WorkerProcess[] = [];
 
   constructor(
     private readonly client: Client,
@@ -126,6 +128,7 @@ export class Fleet {
   async add(name: string, build: string, bundlePath: string): Promise<FleetMember> {
     const worker = spawnWorker({ ...this.env, WORKFLOW_BUNDLE_PATH: bundlePath });
     this.builds.set(worker.pid, build);
+    this.everyProcess.push(worker);
     const member = { name, build, process: worker };
     this.members.push(member);
     await waitForPoller(this.client, this.namespace, this.taskQueue, worker, 180_000);

@@ -333,6 +333,8 @@ test(
     });
     for (const event of events) console.log(`[topology]   ${event}`);
 
+    const leaks = fleet.everyProcess.filter((w) => w.output().includes(sim.credentials.privateKey)).length;
+    assert.equal(leaks, 0, 'no worker printed the Atlas private key');
     assert.deepEqual(lost, [], 'no restore lost');
     assert.deepEqual(unexplained, [], 'every restore that did not finish says why');
     assert.equal(duplicates, 0, 'no restore created a second Atlas job');
