@@ -11,6 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -121,14 +122,17 @@ async function outcomesOf(started: StartedRestore[], timeoutMs: number): Promise
 }
 
 /** Starts `slots` at once and waits for all of them: restores per second from the first start to the last close. */
-async function measure(slots: Slot[]): Promise<{ perSecond: number; seconds: number; finished: number }> {
+async function measure(
+  slots: Slot[],
+): Promise<{ perSecond: number; seconds: number; finished: number; load: string }> {
   const t0 = Date.now();
   const started = await startAll(slots, 20);
   const outcomes = await outcomesOf(started, 10 * 60_000);
   const seconds = (Date.now() - t0) / 1000;
   const finished = outcomes.filter((o) => !(o instanceof Error) && o.outcome === 'finished').length;
   finishedSoFar += finished;
-  return { perSecond: slots.length / seconds, seconds, finished };
+  // The 1-minute load average at the end: other work on the machine shows here.
+  return { perSecond: slots.length / seconds, seconds, finished, load: os.loadavg()[0]!.toFixed(1) };
 }
 
 test(
@@ -166,7 +170,9 @@ test(
       ratio: (three.perSecond / one.perSecond).toFixed(2),
       oneWorkerSeconds: one.seconds.toFixed(1),
       threeWorkersSeconds: three.seconds.toFixed(1),
-      cores: (await import('node:os')).cpus().length,
+      cores: os.cpus().length,
+      load1mAfterOne: one.load,
+      load1mAfterThree: three.load,
     });
     assert.equal(one.finished, THROUGHPUT_RESTORES, 'every restore with one worker finished');
     assert.equal(three.finished, THROUGHPUT_RESTORES, `every restore with ${WORKERS} workers finished`);
