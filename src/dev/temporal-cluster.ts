@@ -210,6 +210,7 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
       ['-D', dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust'],
       { env, ...owner, cwd: root, maxBuffer: 1 << 20 },
     ).catch((error: { stdout?: string; stderr?: string }) => {
+      rmSync(root, { recursive: true, force: true });
       throw new Error(`initdb failed:\n${redact(`${error.stdout ?? ''}${error.stderr ?? ''}`)}`);
     });
   } finally {
@@ -246,7 +247,13 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
       () => postmaster.tail(),
     );
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await postmaster.stop('SIGKILL', 5_000);
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
   return {
     host: '127.0.0.1',
     port,
@@ -389,7 +396,10 @@ dynamicConfigClient:
 }
 
 export interface TemporalClusterOptions {
-  /** Where the services' and PostgreSQL's output goes on failure; default: kept in memory, shown on errors. */
+  /**
+   * How long the services may take to answer (and the namespace to be usable). Default 120 s. Their output
+   * is kept in memory and shown only in the error when they do not.
+   */
   startTimeoutMs?: number;
 }
 
