@@ -141,6 +141,13 @@ export class Fleet {
     return member;
   }
 
+  /** Graceful stop (SIGTERM) of one worker, which leaves the fleet. */
+  async stop(name: string): Promise<void> {
+    const member = this.get(name);
+    this.members.splice(this.members.indexOf(member), 1);
+    await member.process.stop(30_000);
+  }
+
   /** SIGKILL, then the same build again. */
   async kill9AndRestart(name: string, bundlePath: string, pauseMs: number): Promise<void> {
     const member = this.get(name);
