@@ -11,6 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,6 +93,8 @@ after(async () => {
   for (const sim of sims) await sim.close();
   await connection?.close();
   await cluster?.stop();
+  for (const file of [bundles.current, bundles.upgraded])
+    if (file) rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
 function workerEnv(sim: RunningSimulator): Record<string, string> {
