@@ -4,8 +4,11 @@
  * hands over to node's test runner.
  * Its summary is the last thing printed.
  *
- *   npm test                      every test/**\/*.test.ts but the browser tests in test/ui (npm run test:ui)
+ *   npm test                      every test/**\/*.test.ts but the separate suites (test/topology, test/ui)
  *   npm test -- test/atlas        only the files under the given folders or files
+ *
+ * Suites with a runner of their own (SEPARATE_SUITES: the topology suite needs a Temporal cluster on
+ * PostgreSQL, `npm run test:topology`) are skipped unless named.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,10 +23,23 @@ import { productionBundleOptions } from '../src/worker/bundle';
 import { ensureWireServer } from '../src/dev/wire-server';
 
 const root = projectRoot(__dirname);
+/**
+ * Folders `npm test` leaves out unless a target names them (or something inside them): the topology suite
+ * (`npm run test:topology`, a Temporal cluster on PostgreSQL) and the browser check (`npm run test:ui`, which
+ * needs a Chromium a fresh machine does not have).
+ */
+const SEPARATE_SUITES = ['test/topology', 'test/ui'];
 
 function testFiles(targets: string[]): string[] {
   const found: string[] = [];
+  const named = targets.map((target) =>
+    path.relative(root, path.resolve(root, target)).split(path.sep).join('/'),
+  );
+  const separate = SEPARATE_SUITES.filter(
+    (suite) => !named.some((target) => target === suite || target.startsWith(`${suite}/`)),
+  ).map((suite) => path.join(root, suite));
   const visit = (target: string) => {
+    if (separate.includes(target)) return;
     if (statSync(target).isDirectory()) {
       for (const entry of readdirSync(target)) visit(path.join(target, entry));
     } else if (target.endsWith('.test.ts')) {
@@ -32,13 +48,6 @@ function testFiles(targets: string[]): string[] {
   };
   for (const target of targets) visit(path.resolve(root, target));
   return found.sort();
-}
-
-/** Needs a Chromium, which a fresh machine does not have: `npm run test:ui` runs it, `npm test` does not. */
-const BROWSER_TESTS = path.join('test', 'ui');
-
-function defaultTestFiles(): string[] {
-  return testFiles(['test']).filter((file) => !file.startsWith(`${BROWSER_TESTS}${path.sep}`));
 }
 
 async function startServer(): Promise<{ address: string; stop: () => Promise<void> }> {
@@ -57,7 +66,7 @@ async function startServer(): Promise<{ address: string; stop: () => Promise<voi
 
 async function main(): Promise<number> {
   const targets = process.argv.slice(2);
-  const files = targets.length > 0 ? testFiles(targets) : defaultTestFiles();
+  const files = testFiles(targets.length > 0 ? targets : ['test']);
   if (files.length === 0) {
     console.error(`[run-tests] no *.test.ts files under ${targets.join(' ') || 'test'}`);
     return 1;
