@@ -124,5 +124,6 @@ describe('docker-compose.yml and the topology suite', () => {
     assert.equal(env.TEMPORAL_NAMESPACE, CLUSTER_SETTINGS.namespace);
     assert.equal(env.TEMPORAL_TASK_QUEUE, DEFAULT_TASK_QUEUE);
     assert.equal(env.ATLAS_API_VERSION, 'v2');
+    assert.equal(env.NODE_OPTIONS, '--max-old-space-size=160', 'the heap cap the suite runs with');
   });
 });
