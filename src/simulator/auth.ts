@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SimulatorCredentials } from './default-seed';
 
 /**
- * Authentication as Atlas does it (atlas-api.md §2): HTTP Digest with API keys, and bearer tokens minted
+ * Authentication as Atlas does it (docs/atlas.md#authentication): HTTP Digest with API keys, and bearer tokens minted
  * by the simulator's `/api/oauth/token` for service accounts.
  */
 

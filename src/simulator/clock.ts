@@ -42,7 +42,7 @@ export class SimClock {
   }
 }
 
-/** Atlas timestamps: ISO-8601 UTC with `Z` and no fractional seconds (atlas-api.md §1). */
+/** Atlas timestamps: ISO-8601 UTC with `Z` and no fractional seconds (docs/atlas.md#identifiers-and-timestamps). */
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 /**
  * Every error the simulator answers with, in one table: HTTP status, Atlas `errorCode` and how the detail
  * reads. Codes marked "observed" come from recorded real responses or MongoDB's own tools
- * (atlas-api.md §5); the others are Atlas-style guesses for cases no recording shows, and any code can be
+ * (docs/atlas.md#errors); the others are Atlas-style guesses for cases no recording shows, and any code can be
  * replaced with the `errorCodes` option so a test can pin whatever real Atlas turns out to send.
  */
 export const ERROR_TABLE = {
@@ -35,7 +35,7 @@ export const ERROR_TABLE = {
   validation: { status: 400, code: 'VALIDATION_ERROR' },
   invalidJson: { status: 400, code: 'INVALID_JSON' },
   invalidQueryParameter: { status: 400, code: 'INVALID_PARAMETER' },
-  /** the restore-create rules below are unconfirmed server-side (atlas-api.md §3.3) */
+  /** the restore-create rules below are unconfirmed server-side (docs/atlas.md#create-bodies) */
   snapshotNotCompleted: { status: 400, code: 'INVALID_PARAMETER' },
   snapshotOfOtherDeployment: { status: 400, code: 'INVALID_PARAMETER' },
   pointInTimeOutsideWindow: { status: 400, code: 'INVALID_PARAMETER' },
@@ -69,7 +69,7 @@ export const ERROR_TABLE = {
 
 export type SimErrorKey = keyof typeof ERROR_TABLE;
 
-/** Atlas' `ApiError` body (atlas-api.md §5). */
+/** Atlas' `ApiError` body (docs/atlas.md#errors). */
 export interface ApiErrorBody {
   detail: string;
   error: number;

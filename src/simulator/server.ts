@@ -280,7 +280,7 @@ function answerEarlyFault(
   }
 }
 
-/** The RATE_LIMITED_TOKEN_BUCKET body of the documented sample (atlas-api.md §5). */
+/** The RATE_LIMITED_TOKEN_BUCKET body of the documented sample (docs/atlas.md#errors). */
 function rateLimitedError(
   route: RouteDef,
   flavour: string,
@@ -303,7 +303,7 @@ function origin(core: SimulatorCore, req: IncomingMessage): string {
   return host ? `http://${host}` : core.url;
 }
 
-/** `POST /api/oauth/token` (client credentials) and `POST /api/oauth/revoke` (atlas-api.md §2.2). */
+/** `POST /api/oauth/token` (client credentials) and `POST /api/oauth/revoke` (docs/atlas.md#service-accounts). */
 async function handleOAuth(
   core: SimulatorCore,
   exchange: Exchange,

@@ -149,7 +149,7 @@ describe('simulator API surface', () => {
     });
   });
 
-  describe('errors (atlas-api.md §5)', () => {
+  describe('errors (docs/atlas.md#errors)', () => {
     const expectError = async (path: string, status: number, errorCode: string, options = {}) => {
       const result = await call(sim, path, options);
       assert.equal(result.status, status, `${path}: ${result.text}`);

@@ -17,7 +17,7 @@ describe('simulator authentication', () => {
   const groupsUri = '/api/atlas/v2/groups';
   const accept = { Accept: 'application/vnd.atlas.2023-01-01+json' };
 
-  it('challenges with the Digest header byte for byte (atlas-api.md §2.1) and the recorded 401 body', async () => {
+  it('challenges with the Digest header byte for byte (docs/atlas.md#digest-api-keys) and the recorded 401 body', async () => {
     const response = await fetch(sim.url + groupsUri, { headers: accept });
     assert.equal(response.status, 401);
     const header = response.headers.get('www-authenticate');
@@ -195,7 +195,7 @@ describe('simulator authentication', () => {
     assert.ok(!result.text.includes(wrongSecret));
   });
 
-  it('rate limits the token endpoint to 10 requests a minute per client (atlas-api.md §2.2)', async () => {
+  it('rate limits the token endpoint to 10 requests a minute per client (docs/atlas.md#service-accounts)', async () => {
     const limited = await startSimulator({});
     try {
       const statuses: number[] = [];
