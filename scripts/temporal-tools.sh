@@ -75,6 +75,7 @@ download_dir() { echo "$CACHE_ROOT/temporal-cli-download-v$CLI_VERSION"; }
 downloaded_cli() {
   local candidate
   for candidate in "$(download_dir)"/*; do
+    case "$candidate" in *.downloading) continue ;; esac # the SDK's file while it is still arriving
     [ -f "$candidate" ] && [ -x "$candidate" ] || continue
     if "$candidate" --version 2>/dev/null | grep -q "temporal version $CLI_VERSION"; then
       echo "$candidate"; return
