@@ -301,11 +301,13 @@ test(
     const lost = outcomes.filter((o) => o instanceof Error).map((o) => (o as Error).message);
     const byOutcome: Record<string, number> = {};
     const unexplained: string[] = [];
+    const notFinished: string[] = [];
     outcomes.forEach((o, i) => {
       if (o instanceof Error) return;
       byOutcome[o.outcome] = (byOutcome[o.outcome] ?? 0) + 1;
       if (o.outcome === 'finished') return;
       const message = 'message' in o ? String(o.message ?? '') : '';
+      notFinished.push(`${started[i]!.workflowId}: ${o.outcome}: ${message}`);
       if (o.outcome === 'terminated' || o.outcome === 'timed_out' || message.trim() === '')
         unexplained.push(`${started[i]!.workflowId}: ${o.outcome} ${message}`);
     });
@@ -388,6 +390,7 @@ test(
       listedFinished: JSON.stringify(listed),
     });
     for (const event of events) console.log(`[topology]   ${event}`);
+    for (const line of notFinished) console.log(`[topology]   not finished: ${line}`);
 
     const leaks = fleet.everyProcess.filter((w) => w.output().includes(sim.credentials.privateKey)).length;
     assert.equal(leaks, 0, 'no worker printed the Atlas private key');
