@@ -171,6 +171,25 @@ const LASTING_PHASES: ReadonlySet<RestorePhase> = new Set([
   'validating_data',
 ]);
 
+/**
+ * Like `Promise.all`, but when several reads fail the one reported is the first in the list, not the first
+ * to arrive: an unknown source project also fails the snapshot read, and the error must name the source
+ * whatever the timing. No rejection is left unhandled.
+ */
+async function firstFailureInOrder<T extends readonly unknown[]>(reads: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(reads);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * How many times a restore carries on after an activity was cancelled by its worker shutting down rather
+ * than by anyone cancelling the restore; past that the cancellation is an error like any other.
+ */
+const WORKER_CUT_SHORT_RETRIES = 5;
+
 class RestoreRun {
   /** Known from the start unless the request said `auto`; then once the source has been found. */
   private kind?: DeploymentKind;
@@ -191,6 +210,9 @@ class RestoreRun {
   private collectionJob?: CollectionRestoreJobView;
   private earlierPolls = 0;
   private deadlinePassed = false;
+  /** When this restore turned continuous backup on, and whether the deployment has settled since. */
+  private backupChangedAt?: number;
+  private backupSettled = false;
   private outcome?: RestoreOutcomeName;
 
   constructor(
@@ -259,13 +281,24 @@ class RestoreRun {
       this.deadlinePassed = true;
       restore.cancel();
     });
-    try {
-      return await restore.run(() => this.restore());
-    } catch (error) {
-      if (error instanceof ContinueAsNew) throw error;
-      if (isCancellation(error) && this.deadlinePassed) throw this.ended(this.deadlineExceeded());
-      if (isCancellation(error)) throw await CancellationScope.nonCancellable(() => this.cancelled());
-      throw this.ended(this.asRestoreFailure(error));
+    for (let cutShort = 0; ; cutShort++) {
+      try {
+        return await restore.run(() => this.restore());
+      } catch (error) {
+        if (error instanceof ContinueAsNew) throw error;
+        if (isCancellation(error) && this.deadlinePassed) throw this.ended(this.deadlineExceeded());
+        if (isCancellation(error) && CancellationScope.current().consideredCancelled)
+          throw await CancellationScope.nonCancellable(() => this.cancelled());
+        // Nobody cancelled the restore: an activity was cut short by its worker shutting down (a redeploy).
+        // Every step can be taken again (reads, the look before a POST, the waits), so carry on.
+        if (isCancellation(error) && cutShort < WORKER_CUT_SHORT_RETRIES) {
+          log.warn('an activity was cancelled by its worker shutting down; carrying on', {
+            phase: this.status.phase,
+          });
+          continue;
+        }
+        throw this.ended(this.asRestoreFailure(error));
+      }
     }
   }
 
@@ -344,17 +377,16 @@ class RestoreRun {
   private async preflight(): Promise<void> {
     this.enter('validating');
     const { source } = this.request;
-    // Every read runs under Promise.all, so a failing one never leaves another's rejection unhandled.
     let snapshot: SnapshotView | null | undefined;
     let target: DeploymentState;
     if (this.kind) {
-      [this.source, target, snapshot] = await Promise.all([
+      [this.source, target, snapshot] = await firstFailureInOrder([
         this.call('getDeployment', () =>
           calls.getDeployment.executeWithOptions({ summary: `read source ${source.name}` }, [this.sourceRef]),
         ),
         this.readTarget(),
         this.readSnapshot(),
-      ]);
+      ] as const);
     } else {
       this.source = await this.call('resolveDeployment', () =>
         calls.resolveDeployment.executeWithOptions({ summary: `find the kind of source ${source.name}` }, [
@@ -362,10 +394,12 @@ class RestoreRun {
         ]),
       );
       this.resolved(this.source.kind);
-      [target, snapshot] = await Promise.all([this.readTarget(), this.readSnapshot()]);
+      [target, snapshot] = await firstFailureInOrder([this.readTarget(), this.readSnapshot()] as const);
     }
     this.checkTarget(target);
-    this.continuousBackup.wasEnabled = this.source.continuousBackupEnabled;
+    // Read again after a step was cut short, the source shows the change this restore made.
+    if (!this.continuousBackup.changed)
+      this.continuousBackup.wasEnabled = this.source.continuousBackupEnabled;
     if ('pointInTimeUtcSeconds' in this.request.snapshot) {
       this.checkPointInTime(this.request.snapshot.pointInTimeUtcSeconds, this.source);
       return;
@@ -495,6 +529,13 @@ class RestoreRun {
   /** Turns continuous backup on where the kind has it and the request did not say no, and waits for IDLE. */
   private async ensureContinuousBackup(): Promise<void> {
     const wanted = this.request.ensureContinuousBackup ?? this.capabilities.continuousBackup !== null;
+    if (this.continuousBackup.changed && !this.backupSettled) {
+      // Taken again after a worker cut the wait short: the PATCH went out, the wait for IDLE goes on.
+      this.enter('waiting_for_idle');
+      await this.waitForIdle(this.source!, this.backupChangedAt!);
+      this.backupSettled = true;
+      return;
+    }
     if (this.source!.continuousBackupEnabled || !wanted) return;
     this.enter('enabling_backup');
     const changedAt = Date.now();
@@ -509,8 +550,10 @@ class RestoreRun {
       ),
     );
     this.continuousBackup.changed = true;
+    this.backupChangedAt = changedAt;
     this.enter('waiting_for_idle');
     await this.waitForIdle(updated, changedAt);
+    this.backupSettled = true;
   }
 
   private async waitForIdle(updated: DeploymentState, changedAt: number): Promise<void> {
