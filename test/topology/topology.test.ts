@@ -396,6 +396,8 @@ test(
     assert.equal(leaks, 0, 'no worker printed the Atlas private key');
     assert.deepEqual(lost, [], 'no restore lost');
     assert.deepEqual(unexplained, [], 'every restore that did not finish says why');
+    // Nobody cancels a restore here: an activity cut short by a worker's shutdown must not read as one.
+    assert.equal(byOutcome.cancelled ?? 0, 0, `no restore reads as cancelled:\n${notFinished.join('\n')}`);
     assert.equal(duplicates, 0, 'no restore created a second Atlas job');
     assert.ok(faults > 0, 'the flaky profile injected faults');
     assert.equal(nondeterminism, 0, 'no determinism error across the upgrade');
