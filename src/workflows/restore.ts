@@ -213,6 +213,8 @@ class RestoreRun {
   /** When this restore turned continuous backup on, and whether the deployment has settled since. */
   private backupChangedAt?: number;
   private backupSettled = false;
+  /** How many times an activity of this restore was cut short by its worker's shutdown. */
+  private cutShort = 0;
   private outcome?: RestoreOutcomeName;
 
   constructor(
@@ -281,7 +283,7 @@ class RestoreRun {
       this.deadlinePassed = true;
       restore.cancel();
     });
-    for (let cutShort = 0; ; cutShort++) {
+    for (; ; this.cutShort++) {
       try {
         return await restore.run(() => this.restore());
       } catch (error) {
@@ -291,7 +293,7 @@ class RestoreRun {
           throw await CancellationScope.nonCancellable(() => this.cancelled());
         // Nobody cancelled the restore: an activity was cut short by its worker shutting down (a redeploy).
         // Every step can be taken again (reads, the look before a POST, the waits), so carry on.
-        if (isCancellation(error) && cutShort < WORKER_CUT_SHORT_RETRIES) {
+        if (isCancellation(error) && this.cutShort < WORKER_CUT_SHORT_RETRIES) {
           log.warn('an activity was cancelled by its worker shutting down; carrying on', {
             phase: this.status.phase,
           });
@@ -303,7 +305,8 @@ class RestoreRun {
   }
 
   private async restore(): Promise<RestoreResult> {
-    if (!this.continuation) {
+    // Taken again after a worker cut a step short, a restore whose job is known goes straight back to it.
+    if (!this.continuation && !this.job && !this.collectionJob) {
       await this.preflight();
       await this.ensureContinuousBackup();
       if (this.request.scope) await this.submitCollections(this.request.scope);
@@ -622,7 +625,8 @@ class RestoreRun {
       const existing = await this.call('findRestoreJob', () =>
         calls.findRestoreJob.executeWithOptions(
           { summary: `look for a restore job into ${into} this restore already created` },
-          [this.sourceRef, { ...match, inProgressOnly: attempt === 1 }],
+          // A POST cut short may have made a job that has finished since: then any job of ours counts.
+          [this.sourceRef, { ...match, inProgressOnly: attempt === 1 && this.cutShort === 0 }],
         ),
       );
       if (existing) return this.submitted(existing, 'adopted');
@@ -731,7 +735,7 @@ class RestoreRun {
       const existing = await this.call('findCollectionRestoreJob', () =>
         calls.findCollectionRestoreJob.executeWithOptions(
           { summary: `look for a collection restore of ${what} this restore already created` },
-          [this.sourceRef, this.collectionJobMatch(spec, attempt === 1)],
+          [this.sourceRef, this.collectionJobMatch(spec, attempt === 1 && this.cutShort === 0)],
         ),
       );
       if (existing) return this.collectionsSubmitted(existing, 'adopted');
