@@ -15,7 +15,12 @@ import type { DrillPlanInput } from '../src/common/drill-plan';
 import type { Benchmark, BenchFlags } from './lib/benchmark';
 import type { BenchContext } from './lib/context';
 import { countHistory, fetchChain } from './lib/history';
-import { duplicateJobs, recommendedWorkerSettings, startMeasuredWorker } from './lib/measured-worker';
+import {
+  atlasCalls,
+  duplicateJobs,
+  recommendedWorkerSettings,
+  startMeasuredWorker,
+} from './lib/measured-worker';
 import { formatTable, ratio } from './lib/report';
 import { diffActions, totalActions } from './lib/server-metrics';
 import { benchSeed, restorePairs, startBenchSimulator } from './lib/stack';
@@ -79,9 +84,7 @@ export const drillBenchmark: Benchmark = {
       const history = countHistory(chain);
       const longestRun = Math.max(...chain.map((h) => h.events?.length ?? 0));
       const counts = bench.sim.control.requests().counts;
-      const apiCalls = Object.entries(counts.byRoute)
-        .filter(([route]) => route !== 'unknown')
-        .reduce((sum, [, count]) => sum + count, 0);
+      const apiCalls = atlasCalls(counts.byRoute);
       const jobs = bench.sim.control.state().restoreJobs;
       const duplicates = duplicateJobs(jobs);
       const results = {

@@ -15,7 +15,12 @@ import { formatTable, ratio } from './lib/report';
 import { diffActions, totalActions } from './lib/server-metrics';
 import { benchSeed, restorePairs, startBenchSimulator } from './lib/stack';
 import { inBatches, waitForQueueDrained } from './lib/batch';
-import { duplicateJobs, recommendedWorkerSettings, startMeasuredWorker } from './lib/measured-worker';
+import {
+  atlasCalls,
+  duplicateJobs,
+  recommendedWorkerSettings,
+  startMeasuredWorker,
+} from './lib/measured-worker';
 
 /**
  * The fewest Atlas calls a restore of a given snapshot can make when continuous backup is already on:
@@ -88,9 +93,7 @@ async function runScale(context: BenchContext, n: number, jobMinutes: number) {
     const actions = before && after ? diffActions(after, before) : undefined;
 
     const counts = bench.sim.control.requests().counts;
-    const apiCalls = Object.entries(counts.byRoute)
-      .filter(([route]) => route !== 'unknown')
-      .reduce((sum, [, count]) => sum + count, 0);
+    const apiCalls = atlasCalls(counts.byRoute);
     const jobs = bench.sim.control.state().restoreJobs;
     const duplicates = duplicateJobs(jobs);
     const unfinishedJobs = jobs.filter((job) => job.state !== 'finished').length;

@@ -58,23 +58,19 @@ build_server() {
   log "built $server and $sqltool in $((SECONDS - started)) s"
 }
 
-resolve_server() {
-  if [ -n "${TEMPORAL_SERVER_PATH:-}" ]; then
-    [ -x "$TEMPORAL_SERVER_PATH" ] || die "TEMPORAL_SERVER_PATH=$TEMPORAL_SERVER_PATH is not an executable file"
-    echo "$TEMPORAL_SERVER_PATH"; return
+# $1: the variable naming an explicit binary, $2: the binary this script builds.
+resolve_built() {
+  local explicit="${!1:-}"
+  if [ -n "$explicit" ]; then
+    [ -x "$explicit" ] || die "$1=$explicit is not an executable file"
+    echo "$explicit"; return
   fi
   build_server
-  echo "$DIR/bin/temporal-server"
+  echo "$DIR/bin/$2"
 }
 
-resolve_sql_tool() {
-  if [ -n "${TEMPORAL_SQL_TOOL_PATH:-}" ]; then
-    [ -x "$TEMPORAL_SQL_TOOL_PATH" ] || die "TEMPORAL_SQL_TOOL_PATH=$TEMPORAL_SQL_TOOL_PATH is not an executable file"
-    echo "$TEMPORAL_SQL_TOOL_PATH"; return
-  fi
-  build_server
-  echo "$DIR/bin/temporal-sql-tool"
-}
+resolve_server() { resolve_built TEMPORAL_SERVER_PATH temporal-server; }
+resolve_sql_tool() { resolve_built TEMPORAL_SQL_TOOL_PATH temporal-sql-tool; }
 
 resolve_schema() {
   if [ -n "${TEMPORAL_SCHEMA_DIR:-}" ]; then

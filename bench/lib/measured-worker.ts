@@ -125,3 +125,10 @@ export function duplicateJobs(jobs: Record<string, unknown>[]): number {
   }
   return [...perTarget.values()].reduce((sum, c) => sum + Math.max(0, c - 1), 0);
 }
+
+/** Atlas API calls the simulator answered, by route: every request it could name (not 401 challenges). */
+export function atlasCalls(byRoute: Record<string, number>): number {
+  return Object.entries(byRoute)
+    .filter(([route]) => route !== 'unknown')
+    .reduce((sum, [, count]) => sum + count, 0);
+}
