@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { AtlasBackupApi, DeploymentRef, DeploymentView } from '../atlas/api';
 import { isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
+import { parseRestoreRequest, type ParseResult, type RestoreRequest } from '../common/restore-request';
 import { isTerminalRestoreJobState } from '../common/restore-job-state';
 import { collectionRestoreActivities } from './collection-restores';
 import { callAtlas } from './failures';
@@ -82,6 +83,15 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...validationActivities({ atlas, ...(deps.database ? { database: deps.database } : {}) }),
     ...collectionRestoreActivities({ atlas, windowOf, ...(draining ? { draining } : {}) }),
+
+    /**
+     * A restore's request, checked and with its defaults: here rather than in the workflow, whose sandbox
+     * would build the schemas again for every restore. The answer is recorded, so a later change of a rule
+     * never changes what a running restore replays.
+     */
+    async checkRestoreRequest(input: unknown): Promise<ParseResult<RestoreRequest>> {
+      return parseRestoreRequest(input);
+    },
 
     async getDeployment(ref: DeploymentRef): Promise<DeploymentState> {
       const s = signal();

@@ -59,6 +59,9 @@ export const RESTORE_PHASES = [
 ] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
+/** How long a restore may take when its request names no `deadline`. */
+export const DEFAULT_RESTORE_DEADLINE = '24h';
+
 /** Answer of the `status` query. Times are ISO-8601 UTC. */
 export interface RestoreStatus {
   phase: RestorePhase;

@@ -1,11 +1,13 @@
 /**
  * A restore drill's plan: which restores to prove, how to pick each one's snapshot, what to check and how
  * many to run at once. Validated before the drill starts and again in the workflow; an error names the
- * restore's index and the field. Bundled into the workflow sandbox: zod and plain data only.
+ * restore's index and the field. The drill workflow loads it only when it parses: every module the
+ * sandbox imports up front is evaluated again for each workflow, restores included.
  */
 import { z } from 'zod';
 import { REQUESTED_KINDS } from './deployment-kinds';
 import { parseDuration } from './duration';
+import { drillRestoreRequest } from './drill-restores';
 import {
   deploymentNameSchema,
   describeIssues,
@@ -13,7 +15,6 @@ import {
   restoreRequestSchema,
   restoreScopeSchema,
   type ParseResult,
-  type RestoreRequestInput,
 } from './restore-request';
 import { validationSpecSchema } from './validation';
 
@@ -110,37 +111,7 @@ export const drillPlanSchema = z.strictObject({
 export type DrillPlan = z.output<typeof drillPlanSchema>;
 export type DrillPlanInput = z.input<typeof drillPlanSchema>;
 
-/** A restore's default label: what it restores into what. */
-export function drillRestoreLabel(restore: Pick<DrillRestore, 'label' | 'source' | 'target'>): string {
-  return restore.label ?? `${restore.source.name} -> ${restore.target.name}`;
-}
-
-/**
- * The restore request a drill entry becomes once its snapshot is chosen. Checked with the restore schema
- * too, so a plan that passes never starts a restore its workflow would refuse.
- */
-export function drillRestoreRequest(
-  plan: Pick<DrillPlan, 'defaults'>,
-  restore: DrillRestore,
-  snapshot: RestoreRequestInput['snapshot'],
-): RestoreRequestInput {
-  const request: RestoreRequestInput = {
-    source: restore.source,
-    snapshot,
-    target: restore.target,
-  };
-  const validate = restore.validate ?? plan.defaults.validate;
-  const objectives = restore.objectives ?? plan.defaults.objectives;
-  const deadline = restore.deadline ?? plan.defaults.deadline;
-  if (validate) request.validate = validate;
-  if (objectives) request.objectives = objectives;
-  if (deadline) request.deadline = deadline;
-  if (plan.defaults.polling) request.polling = plan.defaults.polling;
-  if (restore.ensureContinuousBackup !== undefined)
-    request.ensureContinuousBackup = restore.ensureContinuousBackup;
-  if (restore.scope) request.scope = restore.scope;
-  return request;
-}
+export { drillRestoreLabel, drillRestoreRequest } from './drill-restores';
 
 /**
  * Parses a plan. Beyond each field's rule: every restore must also make a valid restore request (kind

@@ -8,7 +8,7 @@ import type { RestoreStatus } from './contract';
 import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from './deployment-kinds';
 import { formatDuration } from './duration';
 import type { RestoreRequest } from './restore-request';
-import { describeCheck } from './validation';
+import { describeCheck } from './validation-report';
 
 type Row = [string, string];
 

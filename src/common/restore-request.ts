@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { capabilitiesOf, isDeploymentKind, REQUESTED_KINDS, type DeploymentKind } from './deployment-kinds';
+import { capabilityIssues } from './capability-issues';
+import { DEFAULT_RESTORE_DEADLINE } from './contract';
+import { isDeploymentKind, REQUESTED_KINDS } from './deployment-kinds';
 import { parseDuration } from './duration';
 import { collectionNameSchema, databaseNameSchema, validationSpecSchema } from './validation';
 
@@ -118,7 +120,7 @@ export const restoreRequestSchema = z
     target: z.strictObject({ groupId: objectIdSchema, name: deploymentNameSchema }),
     /** Default: on where the kind has continuous backup. Asking for it where the kind has none is refused. */
     ensureContinuousBackup: z.boolean('must be true or false').optional(),
-    deadline: durationSchema('1m', '30d').default('24h'),
+    deadline: durationSchema('1m', '30d').default(DEFAULT_RESTORE_DEADLINE),
     polling: z
       .strictObject({
         initialInterval: durationSchema('1s', '1h').default('5s'),
@@ -161,41 +163,7 @@ export type RestoreRequestInput = z.input<typeof restoreRequestSchema>;
 export type RestoreRequest = z.output<typeof restoreRequestSchema>;
 export type SnapshotSelector = RestoreRequest['snapshot'];
 
-/**
- * What a request asks of its source that the source's kind cannot do: a point in time where the kind has
- * none, continuous backup where the kind has no switch.
- */
-export function capabilityIssues(
-  kind: DeploymentKind,
-  request: Pick<RestoreRequestInput, 'snapshot' | 'ensureContinuousBackup'> & { scope?: unknown },
-): { path: string[]; message: string }[] {
-  const capabilities = capabilitiesOf(kind);
-  const issues: { path: string[]; message: string }[] = [];
-  if (
-    capabilities.pointInTime === null &&
-    request.snapshot !== null &&
-    typeof request.snapshot === 'object' &&
-    'pointInTimeUtcSeconds' in request.snapshot
-  ) {
-    issues.push({
-      path: ['snapshot', 'pointInTimeUtcSeconds'],
-      message: `${capabilities.label}s have no point-in-time restore (no continuous backup); restore a snapshot ({ snapshotId } or { latest: true })`,
-    });
-  }
-  if (!capabilities.collectionRestore && request.scope !== undefined) {
-    issues.push({
-      path: ['scope'],
-      message: `${capabilities.label}s have no collection- or database-level restore; restore the whole deployment (leave scope out)`,
-    });
-  }
-  if (capabilities.continuousBackup === null && request.ensureContinuousBackup === true) {
-    issues.push({
-      path: ['ensureContinuousBackup'],
-      message: `${capabilities.label}s have no continuous backup to turn on; leave it unset or false`,
-    });
-  }
-  return issues;
-}
+export { capabilityIssues } from './capability-issues';
 
 /** Issues as `path: rule` lines, so every error names the field it is about. */
 export function describeIssues(error: z.ZodError): string {

@@ -3,7 +3,9 @@
  * request carries the checks (no credentials: the worker's environment holds those); the validation
  * activity runs them with the official MongoDB driver against the target's connection string from Atlas.
  *
- * Bundled into the workflow sandbox: zod and plain data only.
+ * Never imported by workflow code: the sandbox evaluates every module it imports once per workflow, and
+ * building these schemas costs milliseconds each time (the request is checked by a local activity). What
+ * the workflows need of validation is in `validation-report.ts`.
  */
 import { z } from 'zod';
 import { parseDuration } from './duration';
@@ -120,58 +122,4 @@ export type ValidationCheck = z.output<typeof validationCheckSchema>;
 export type ValidationSpec = z.output<typeof validationSpecSchema>;
 export type ValidationSpecInput = z.input<typeof validationSpecSchema>;
 
-/** What one check found. `actual`/`expected` are short, human-readable figures ("2,814", ">= 100"). */
-export interface ValidationCheckResult {
-  /** The check's `name`, or a description of it (`count orders.items = 2814`). */
-  name: string;
-  kind: ValidationCheck['kind'];
-  ok: boolean;
-  /** One line: what was found against what was wanted. */
-  summary: string;
-  actual?: string;
-  expected?: string;
-}
-
-export interface ValidationReport {
-  ok: boolean;
-  checks: ValidationCheckResult[];
-  /** When the first connection to the target succeeded (ISO), and after how many attempts. */
-  connectedAt: string;
-  connectAttempts: number;
-  /** When the checks were done (ISO). */
-  validatedAt: string;
-}
-
-/** A description of a check for reports, when it has no name. */
-/** Whether any check compares with the live source, which validation must then connect to as well. */
-export function readsSource(spec: ValidationSpec): boolean {
-  return spec.checks.some((check) => check.kind === 'count' && check.ofSource !== undefined);
-}
-
-export function describeCheck(check: ValidationCheck): string {
-  if (check.name) return check.name;
-  const ns =
-    'collection' in check && check.collection ? `${check.database}.${check.collection}` : check.database;
-  switch (check.kind) {
-    case 'exists':
-      return `${ns} exists`;
-    case 'count':
-      return `count ${ns}${check.filter ? ' (filtered)' : ''}`;
-    case 'query':
-      return `${check.pipeline ? 'aggregation' : 'query'} on ${ns} returns >= ${check.minResults}`;
-    case 'indexes':
-      return `indexes ${check.names.join(', ')} on ${ns}`;
-  }
-}
-
-/**
- * Failure types of the validation activity (non-retryable `ApplicationFailure`s): the target (or the
- * source) never accepted a connection within `connectTimeout`, or the worker has no database credentials.
- * A check that fails is not a failure of the activity: it is a result with `ok: false`.
- */
-export const ValidationFailureType = {
-  ValidationUnreachable: 'ValidationUnreachable',
-  ValidationNotConfigured: 'ValidationNotConfigured',
-  InvalidValidationInput: 'InvalidValidationInput',
-} as const;
-export type ValidationFailureType = (typeof ValidationFailureType)[keyof typeof ValidationFailureType];
+export * from './validation-report';

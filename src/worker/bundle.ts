@@ -18,10 +18,10 @@ export const RUNNING_FROM_SOURCE = path.extname(__filename) === '.ts';
 
 /**
  * Modules evaluated once per worker thread and shared by every workflow, instead of once per workflow: with
- * `reuseV8Context` each workflow gets its own module instances, and evaluating zod each time was the
- * largest CPU cost of a restore on the worker (measured in the throughput benchmark). zod holds no
- * per-workflow state. Our schema modules cannot be shared: the SDK freezes preloaded modules' objects,
- * and zod schemas set some properties on first use.
+ * `reuseV8Context` each workflow gets its own module instances. Restores no longer load zod (their request
+ * is checked by a local activity, test/repo/workflow-bundle.test.ts); drills and runs recorded before that
+ * change still parse in the sandbox, and zod holds no per-workflow state. Our schema modules cannot be
+ * shared: the SDK freezes preloaded modules' objects, and zod schemas set some properties on first use.
  */
 export const PRELOADED_MODULES = ['zod'];
 

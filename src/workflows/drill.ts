@@ -45,21 +45,11 @@ import type {
   DrillResult,
   DrillStatus,
 } from '../common/drill-contract';
-import {
-  drillRestoreLabel,
-  drillRestoreRequest,
-  parseDrillPlan,
-  type DrillPlan,
-  type DrillPlanInput,
-  type DrillRestore,
-} from '../common/drill-plan';
+import type { DrillPlan, DrillPlanInput, DrillRestore } from '../common/drill-plan';
+import { drillRestoreLabel, drillRestoreRequest } from '../common/drill-restores';
 import { parseDuration } from '../common/duration';
 import { drillStatusQuery, restoreCancelledSignal } from '../common/queries';
-import {
-  parseRestoreRequest,
-  type RestoreRequest,
-  type RestoreRequestInput,
-} from '../common/restore-request';
+import type { ParseResult, RestoreRequest, RestoreRequestInput } from '../common/restore-request';
 import type { restoreSnapshot } from './restore';
 import { invalidRequest, outcomeOf } from './shared';
 
@@ -79,9 +69,16 @@ export async function restoreDrill(
   input: DrillPlanInput,
   continuation?: DrillContinuation,
 ): Promise<DrillResult> {
+  // Loaded here, not imported: the sandbox evaluates a workflow's static imports for every workflow, and
+  // building these schemas for each restore would cost it milliseconds. A drill parses with them directly
+  // (the restores it starts check their requests again in a local activity).
+  const [{ parseDrillPlan }, { parseRestoreRequest }] = await Promise.all([
+    import(/* webpackMode: "eager" */ '../common/drill-plan'),
+    import(/* webpackMode: "eager" */ '../common/restore-request'),
+  ]);
   const parsed = parseDrillPlan(input);
   if (!parsed.ok) throw invalidRequest(parsed.message, 'invalid drill plan');
-  return new DrillRun(parsed.value, continuation).run();
+  return new DrillRun(parsed.value, parseRestoreRequest, continuation).run();
 }
 
 class DrillRun {
@@ -97,6 +94,7 @@ class DrillRun {
 
   constructor(
     private readonly plan: DrillPlan,
+    private readonly parseRestoreRequest: (input: unknown) => ParseResult<RestoreRequest>,
     continuation?: DrillContinuation,
   ) {
     this.startedAt = continuation?.startedAt ?? workflowInfo().startTime.toISOString();
@@ -195,7 +193,7 @@ class DrillRun {
         this.ended(record, 'skipped', `no completed snapshot of ${restore.source.name} matches the policy`);
         return;
       }
-      const request = parseRestoreRequest(drillRestoreRequest(this.plan, restore, snapshot));
+      const request = this.parseRestoreRequest(drillRestoreRequest(this.plan, restore, snapshot));
       if (!request.ok) {
         this.ended(record, 'invalid_request', request.message);
         return;

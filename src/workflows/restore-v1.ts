@@ -45,7 +45,8 @@ import {
 import { statusQuery } from '../common/queries';
 import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
-import { capabilityIssues, type RestoreRequest } from '../common/restore-request';
+import { capabilityIssues } from '../common/capability-issues';
+import type { RestoreRequest } from '../common/restore-request';
 import type { restoreSnapshot } from './restore';
 import {
   atlasErrorIn,

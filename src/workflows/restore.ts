@@ -53,6 +53,7 @@ import {
 } from '../common/atlas-views';
 import {
   ATLAS_API_ERROR_TYPE,
+  DEFAULT_RESTORE_DEADLINE,
   OUTCOME_MEMO,
   RESTORE_WAIT_WINDOW_MS,
   RestoreFailureType,
@@ -67,15 +68,10 @@ import {
 import { capabilitiesOf, isDeploymentKind, type DeploymentKind } from '../common/deployment-kinds';
 import { formatDuration, parseDuration } from '../common/duration';
 import { restoreCancelledSignal, statusQuery } from '../common/queries';
-import {
-  capabilityIssues,
-  parseRestoreRequest,
-  type RestoreRequest,
-  type RestoreRequestInput,
-  type RestoreScope,
-} from '../common/restore-request';
+import { capabilityIssues } from '../common/capability-issues';
+import type { RestoreRequest, RestoreRequestInput, RestoreScope } from '../common/restore-request';
 import { renderDetails } from '../common/restore-details';
-import { ValidationFailureType, type ValidationReport } from '../common/validation';
+import { ValidationFailureType, type ValidationReport } from '../common/validation-report';
 import { legacyRestore, type RestoreContinuation } from './restore-v1';
 import {
   atlasErrorIn,
@@ -92,6 +88,13 @@ export { statusQuery, type RestoreContinuation };
 
 /** Marks runs of this generation; replays of older histories (no marker) take `legacyRestore`. */
 export const RESTORE_V2_PATCH = 'restore-v2';
+/**
+ * Marks runs whose request the worker checks in a local activity instead of in the sandbox, which
+ * evaluates every module a workflow imports once per workflow: building the request's zod schemas there
+ * cost about 10 ms of CPU per restore. Such runs are of the `restore-v2` generation; the older marker is
+ * then not written.
+ */
+export const REQUEST_CHECK_PATCH = 'request-check-activity';
 
 /**
  * Atlas' clock and Temporal's may disagree a little; a job whose id says it was created up to this long
@@ -118,6 +121,15 @@ const calls = proxyLocalActivities<RestoreActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * The request's check: plain CPU on the worker, no Atlas call. A failure is a worker fault, not the
+ * request's, so it is retried briefly and then fails the restore.
+ */
+const { checkRestoreRequest } = proxyLocalActivities<RestoreActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3 },
 });
 
 /**
@@ -149,19 +161,55 @@ export async function restoreSnapshot(
   input: RestoreRequestInput,
   continuation?: RestoreContinuation,
 ): Promise<RestoreResult> {
+  if (patched(REQUEST_CHECK_PATCH)) {
+    // A continued run's request is the one its first run checked: continueAsNew passes it on.
+    if (continuation) return new RestoreRun(input as RestoreRequest, continuation).run();
+    // The check is a local activity, so a query may come in before it answers.
+    let status = checkingStatus(input);
+    setHandler(statusQuery, () => ({ ...status }));
+    const checked = await checkRestoreRequest(input);
+    if (!checked.ok) {
+      status = { ...status, phase: 'done', outcome: 'invalid_request', reason: checked.message };
+      refuse(checked.message);
+    }
+    return new RestoreRun(checked.value, continuation).run();
+  }
+  // Runs that began before the check moved out of the sandbox parse here, as they did; the schemas are
+  // loaded for them alone.
   const v2 = patched(RESTORE_V2_PATCH);
+  const { parseRestoreRequest } = await import(/* webpackMode: "eager" */ '../common/restore-request');
   const parsed = parseRestoreRequest(input);
   if (!parsed.ok) {
-    // One upsert, in the task that fails: the list shows the restore as ended and why.
-    if (v2)
-      upsertSearchAttributes([
-        { key: searchAttributes.restorePhase, value: 'done' },
-        { key: searchAttributes.restoreOutcome, value: 'invalid_request' },
-      ]);
+    if (v2) refuse(parsed.message);
     throw invalidRequest(parsed.message);
   }
   if (!v2) return legacyRestore(parsed.value, continuation);
   return new RestoreRun(parsed.value, continuation).run();
+}
+
+/** What the status query answers while the request is being checked: the deadline it asks for, if any. */
+function checkingStatus(input: unknown): RestoreStatus {
+  const startedAt = workflowInfo().startTime.toISOString();
+  const asked =
+    typeof input === 'object' && input !== null && 'deadline' in input && typeof input.deadline === 'string'
+      ? parseDuration(input.deadline)
+      : undefined;
+  const deadlineMs = asked ?? parseDuration(DEFAULT_RESTORE_DEADLINE)!;
+  return {
+    phase: 'validating',
+    polls: 0,
+    startedAt,
+    deadline: new Date(Date.parse(startedAt) + deadlineMs).toISOString(),
+  };
+}
+
+/** Closes a restore whose request is invalid; one upsert, in the task that fails, shows it ended and why. */
+function refuse(message: string): never {
+  upsertSearchAttributes([
+    { key: searchAttributes.restorePhase, value: 'done' },
+    { key: searchAttributes.restoreOutcome, value: 'invalid_request' },
+  ]);
+  throw invalidRequest(message);
 }
 
 /** Phases that last long enough to be worth an upsert (one Action each); the others show in the status. */

@@ -266,7 +266,7 @@ describe('restore drills', () => {
     });
     const info = await drills.waitForDrill(started.drillId);
     assert.equal(info.result?.passed, true, JSON.stringify(info.result?.restores));
-    await recordHistory('v2/drill-collection-validated', kit.env.client.workflow.getHandle(started.drillId));
+    await recordHistory('drill-collection-validated', kit.env.client.workflow.getHandle(started.drillId));
     const report = await buildDrillReport(restores, drills, started.drillId);
     assert.equal(
       report.restores[0]!.validation?.checks.every((c) => c.ok),
@@ -369,7 +369,7 @@ describe('restore drills', () => {
     await drills.cancelDrill(started.drillId);
     const info = await drills.waitForDrill(started.drillId);
     assert.equal(info.executionStatus, 'cancelled');
-    await recordHistory('v2/drill-cancelled', kit.env.client.workflow.getHandle(started.drillId));
+    await recordHistory('drill-cancelled', kit.env.client.workflow.getHandle(started.drillId));
     assert.match(info.message ?? '', /2 running restore\(s\) cancelled, 1 not started/);
     assert.match(info.message ?? '', /Atlas continues restore job [0-9a-f]{24}/);
     const report = await buildDrillReport(restores, drills, started.drillId);

@@ -76,7 +76,7 @@ describe('cancelling a restore, with the production heartbeat settings', () => {
       cancelled.message,
       `restore cancelled and polling stopped, but Atlas continues restore job ${job.id} into ${kit.sim.ids.serverlessTarget}: serverless instance automated restore jobs cannot be cancelled through the Atlas API.`,
     );
-    await recordHistory('v2/serverless-cancelled', handle);
+    await recordHistory('serverless-cancelled', handle);
   });
 });
 

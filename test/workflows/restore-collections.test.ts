@@ -98,7 +98,7 @@ describe('collection- and database-level restores', () => {
     assert.equal(status.progress?.estimate, false);
     assert.match(await currentDetails(handle), /\| Progress \| \[#{20}\] 100%/);
     assert.equal(kit.sim.control.state().restoreJobs.length, 0, 'no whole-cluster restore job');
-    await recordHistory('v2/cluster-collection-renamed', handle);
+    await recordHistory('cluster-collection-renamed', handle);
   });
 
   it('restores one database over the existing one with overwrite, leaving the other databases', async () => {

@@ -133,7 +133,7 @@ describe('restores that prove their data', () => {
     assert.ok(result.timings.validatedAt && result.timings.atlasFinishedAt);
     const sa = (await handle.describe()).typedSearchAttributes;
     assert.equal(sa.get(searchAttributes.restoreOutcome), 'finished');
-    await recordHistory('v2/cluster-validated', handle);
+    await recordHistory('cluster-validated', handle);
   });
 
   it('a point-in-time restore holds the data of that moment', async () => {

@@ -46,6 +46,6 @@ describe('the deadline', () => {
     const sa = (await handle.describe()).typedSearchAttributes;
     assert.equal(sa.get(searchAttributes.restorePhase), 'done');
     assert.equal(sa.get(searchAttributes.restoreOutcome), 'deadline_exceeded');
-    await recordHistory('v2/cluster-deadline', handle);
+    await recordHistory('cluster-deadline', handle);
   });
 });

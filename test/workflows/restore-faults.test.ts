@@ -55,7 +55,7 @@ describe('restores through Atlas faults', () => {
       );
     }
     assert.equal(kit.sim.control.state().restoreJobs.length, 1);
-    await recordHistory('v2/serverless-rate-limited', handle);
+    await recordHistory('serverless-rate-limited', handle);
   });
 
   it('rides out 5xx bursts, resets and a malformed answer', async () => {
@@ -92,7 +92,7 @@ describe('restores through Atlas faults', () => {
       2,
       'looked before the POST and after the drop',
     );
-    await recordHistory('v2/serverless-commit-then-drop', handle);
+    await recordHistory('serverless-commit-then-drop', handle);
   });
 
   it('posts again after a 500 that created nothing, still one job', async () => {

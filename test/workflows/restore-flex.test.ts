@@ -67,7 +67,7 @@ describe('Flex clusters and the auto kind', () => {
     const [job] = kit.sim.control.state().restoreJobs;
     assert.equal(job!.targetDeploymentItemName, kit.sim.ids.flexTarget);
     assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
-    await recordHistory('v2/flex-latest-into-flex', handle);
+    await recordHistory('flex-latest-into-flex', handle);
   });
 
   it('restores a Flex snapshot by id into a dedicated cluster', async () => {

@@ -94,7 +94,7 @@ describe('restores that finish', () => {
     assert.ok(events.length <= 40, `${events.length} events: ${events.join(' ')}`);
     assert.equal(countEvents(history, 'TIMER_CANCELED'), 0, 'the deadline timer is not cancelled on success');
     assertNoSecrets(history, kit.sim.credentials);
-    await recordHistory('v2/serverless-latest-enable-backup', handle);
+    await recordHistory('serverless-latest-enable-backup', handle);
   });
 
   it('restores a given snapshot of a dedicated cluster, turning pitEnabled on', async () => {
@@ -149,7 +149,7 @@ describe('restores that finish', () => {
     const history = await handle.fetchHistory();
     // Nothing to turn on: only restoring and done are upserted.
     assert.equal(countOwnUpserts(history), 2);
-    await recordHistory('v2/serverless-point-in-time', handle);
+    await recordHistory('serverless-point-in-time', handle);
   });
 
   it('restores a dedicated cluster point in time with pitEnabled already on', async () => {

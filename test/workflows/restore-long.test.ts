@@ -130,7 +130,7 @@ describe('continue-as-new while polling', () => {
     );
     assert.equal((await last.query(statusQuery)).polls, result.polls);
 
-    recordHistoryOf('v2/continue-as-new-first-run', runs[0]!);
-    recordHistoryOf('v2/continue-as-new-continued-run', runs[1]!);
+    recordHistoryOf('continue-as-new-first-run', runs[0]!);
+    recordHistoryOf('continue-as-new-continued-run', runs[1]!);
   });
 });

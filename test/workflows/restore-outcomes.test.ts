@@ -54,7 +54,7 @@ describe('restores that end in a terminal Atlas state', () => {
       assert.equal(status.phase, 'done');
       assert.equal(status.jobState, c.outcome);
       assertNoSecrets(await handle.fetchHistory(), kit.sim.credentials);
-      if (c.outcome === 'failed') await recordHistory('v2/cluster-job-failed', handle);
+      if (c.outcome === 'failed') await recordHistory('cluster-job-failed', handle);
     });
   }
 

@@ -139,11 +139,13 @@ describe('bad restore requests', () => {
           'WORKFLOW_TASK_COMPLETED',
           'MARKER_RECORDED',
           'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+          'MARKER_RECORDED',
           'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
           'WORKFLOW_EXECUTION_FAILED',
         ],
-        // The marker and the first upsert are the SDK's record of the `restore-v2` patch (free of Actions).
-        'one task: the patch, the outcome recorded, nothing scheduled',
+        // The first marker and upsert are the SDK's record of the patch (free of Actions); the second
+        // marker is the request check, a local activity in the same task.
+        'one task: the patch, the check, the outcome recorded, nothing scheduled',
       );
       for (const handle of handles) {
         const sa = (await handle.describe()).typedSearchAttributes;

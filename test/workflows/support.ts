@@ -253,8 +253,15 @@ export async function chainHistories(env: TestEnv, workflowId: string): Promise<
 }
 
 /**
- * With RECORD_HISTORIES=1, writes a finished run's history to test/workflows/histories/<name>.json for the
- * replay test (commit the file). Otherwise does nothing.
+ * The workflow generation new runs belong to, and the folder of `histories/` their recordings go to: v2 is
+ * the `restore-v2` patch, v3 the `request-check-activity` one (the request checked by a local activity).
+ */
+export const RECORDED_GENERATION = 'v3';
+
+/**
+ * With RECORD_HISTORIES=1, writes a finished run's history to
+ * test/workflows/histories/<RECORDED_GENERATION>/<name>.json for the replay test (commit the file).
+ * Otherwise does nothing.
  */
 export async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (process.env.RECORD_HISTORIES === '1') recordHistoryOf(name, await handle.fetchHistory());
@@ -266,13 +273,14 @@ export async function recordHistory(name: string, handle: WorkflowHandle): Promi
  */
 export function recordHistoryOf(name: string, history: History): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  mkdirSync(path.dirname(path.join(HISTORIES_DIR, name)), { recursive: true });
+  const file = path.join(HISTORIES_DIR, RECORDED_GENERATION, `${name}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
   const json = historyToJson(history)
     .split(repoRoot)
     .join('<repo>')
     .replace(/"identity": "[^"]*"/g, '"identity": "test-worker"')
     .replace(/"name": "\d+@[^"]*"/g, '"name": "test-worker-sticky"');
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
+  writeFileSync(file, json);
 }
 
 /** Event type names (`WORKFLOW_EXECUTION_STARTED`, ...) of a history, in order. */
