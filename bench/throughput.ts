@@ -38,6 +38,24 @@ interface SideResult {
   historyEventsPerWorkflow: number;
   actions?: ActionCounts;
   actionsPerWorkflow?: number;
+  /** CPU ms per workflow of this process (worker, simulator, client) and of the dev server. */
+  cpuMsEach: { thisProcess: number; server?: number };
+}
+
+function cpuMsEach(
+  before: ReturnType<BenchContext['cpu']>,
+  after: ReturnType<BenchContext['cpu']>,
+  n: number,
+): SideResult['cpuMsEach'] {
+  const thisProcess = ((after.thisProcess - before.thisProcess) * 1000) / n;
+  return before.server !== undefined && after.server !== undefined
+    ? { thisProcess, server: ((after.server - before.server) * 1000) / n }
+    : { thisProcess };
+}
+
+/** CPU ms per workflow of both processes, or of this one alone where the server's cannot be read. */
+function cpuTotal(side: SideResult): number {
+  return side.cpuMsEach.thisProcess + (side.cpuMsEach.server ?? 0);
 }
 
 export const throughputBenchmark: Benchmark = {
@@ -63,6 +81,7 @@ export const throughputBenchmark: Benchmark = {
         { taskQueue: restoreQueue, bundle: 'production', api: bench.api, workerOptions: WORKER_OPTIONS },
         async () => {
           const before = await context.actions();
+          const cpuBefore = context.cpu();
           const t0 = Date.now();
           console.log(`  ${n} restores...`);
           const started = await inBatches(pairs, START_CONCURRENCY, (pair) =>
@@ -75,6 +94,7 @@ export const throughputBenchmark: Benchmark = {
           );
           console.log(`    all started after ${((Date.now() - t0) / 1000).toFixed(2)} s`);
           const drained = await waitForQueueDrained(context.client, restoreQueue, n, DRAIN_TIMEOUT_MS);
+          const cpuAfter = context.cpu();
           await new Promise((resolve) => setTimeout(resolve, 1_000));
           const after = await context.actions();
           const sample = countHistory(
@@ -91,6 +111,7 @@ export const throughputBenchmark: Benchmark = {
             activitiesPerWorkflow: sample.activitiesScheduled,
             localActivitiesPerWorkflow: sample.localActivities,
             historyEventsPerWorkflow: sample.events,
+            cpuMsEach: cpuMsEach(cpuBefore, cpuAfter, n),
             ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
           } satisfies SideResult;
         },
@@ -104,6 +125,7 @@ export const throughputBenchmark: Benchmark = {
         { taskQueue: bareQueue, bundle: 'reference', api: bench.api, workerOptions: WORKER_OPTIONS },
         async () => {
           const before = await context.actions();
+          const cpuBefore = context.cpu();
           const t0 = Date.now();
           console.log(
             `  ${n} bare workflows of ${localActivities} local + ${activities} no-op activities...`,
@@ -119,6 +141,7 @@ export const throughputBenchmark: Benchmark = {
               }),
           );
           const drained = await waitForQueueDrained(context.client, bareQueue, n, DRAIN_TIMEOUT_MS);
+          const cpuAfter = context.cpu();
           await new Promise((resolve) => setTimeout(resolve, 1_000));
           const after = await context.actions();
           const sample = countHistory(
@@ -135,6 +158,7 @@ export const throughputBenchmark: Benchmark = {
             activitiesPerWorkflow: sample.activitiesScheduled,
             localActivitiesPerWorkflow: sample.localActivities,
             historyEventsPerWorkflow: sample.events,
+            cpuMsEach: cpuMsEach(cpuBefore, cpuAfter, n),
             ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
           } satisfies SideResult;
         },
@@ -157,6 +181,8 @@ export const throughputBenchmark: Benchmark = {
           'local each',
           'events each',
           'actions each',
+          'CPU ms each: bench process',
+          'dev server',
         ],
         [
           [
@@ -168,6 +194,8 @@ export const throughputBenchmark: Benchmark = {
             restoreSide.localActivitiesPerWorkflow,
             restoreSide.historyEventsPerWorkflow,
             restoreSide.actionsPerWorkflow,
+            restoreSide.cpuMsEach.thisProcess,
+            restoreSide.cpuMsEach.server,
           ],
           [
             'bare workflows (same numbers of no-op local and regular activities)',
@@ -178,6 +206,8 @@ export const throughputBenchmark: Benchmark = {
             bareSide.localActivitiesPerWorkflow,
             bareSide.historyEventsPerWorkflow,
             bareSide.actionsPerWorkflow,
+            bareSide.cpuMsEach.thisProcess,
+            bareSide.cpuMsEach.server,
           ],
         ],
       );
@@ -195,6 +225,7 @@ export const throughputBenchmark: Benchmark = {
           restores: restoreSide,
           bare: bareSide,
           ratio: ratio(restoreSide.perSecond, bareSide.perSecond),
+          cpuRatio: cpuTotal(bareSide) / cpuTotal(restoreSide),
           atlasRestoreJobs: jobs,
           atlasRequestsPerRestore: httpPerRestore,
           digestChallengesPerRestore: challengesPerRestore,
@@ -203,6 +234,7 @@ export const throughputBenchmark: Benchmark = {
         tables: [table],
         notes: [
           `restores/s ÷ bare workflows/s = ${ratio(restoreSide.perSecond, bareSide.perSecond)?.toFixed(2)} (goal ≥ 0.8); Atlas restore jobs created: ${jobs} for ${n} restores`,
+          `CPU per workflow, bench process + dev server: restores ${cpuTotal(restoreSide).toFixed(1)} ms, bare ${cpuTotal(bareSide).toFixed(1)} ms, bare ÷ restores = ${(cpuTotal(bareSide) / cpuTotal(restoreSide)).toFixed(2)} (steadier than the wall-clock ratio on a machine both sides saturate)`,
           `Atlas HTTP requests per restore: ${httpPerRestore.toFixed(1)}, of which Digest challenges (401): ${challengesPerRestore.toFixed(1)}`,
         ],
         ok,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { productionBundleOptions } from '../../src/worker/bundle';
@@ -17,6 +18,11 @@ export interface BenchContext {
   machine: MachineInfo;
   versions: Versions;
   actions(): Promise<ActionCounts | undefined>;
+  /**
+   * CPU seconds used so far by this process (workers, simulator, clients) and by the dev server; the
+   * server's is undefined where /proc cannot tell (non-Linux).
+   */
+  cpu(): { thisProcess: number; server?: number };
   /** Workflow bundles built once per run. */
   bundle(entry: 'production' | 'reference'): Promise<{ code: string }>;
   close(): Promise<void>;
@@ -26,6 +32,21 @@ const ENTRIES = {
   production: require.resolve('../../src/workflows'),
   reference: require.resolve('../reference/workflows'),
 };
+
+/** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on every common build). */
+const USER_HZ = 100;
+
+/** User plus system CPU seconds of a process, from /proc; undefined where that cannot be read. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function createBenchContext(): Promise<BenchContext> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -45,6 +66,14 @@ export async function createBenchContext(): Promise<BenchContext> {
     machine: machineInfo(),
     versions: versions(cli),
     actions: async () => (metricsUrl ? readActionCounts(metricsUrl, namespace) : undefined),
+    cpu() {
+      const own = process.cpuUsage();
+      const serverSeconds = server.process.pid ? processCpuSeconds(server.process.pid) : undefined;
+      return {
+        thisProcess: (own.user + own.system) / 1e6,
+        ...(serverSeconds !== undefined ? { server: serverSeconds } : {}),
+      };
+    },
     bundle(entry) {
       let built = bundles.get(entry);
       if (!built) {

@@ -38,6 +38,9 @@ export type PollLoopResult<T, P> =
  * over, the deadline passes or the progress window ends. Transient Atlas errors are retried here with the
  * same backoff (a 429 waits at least its Retry-After); a non-retryable one fails the activity for good.
  */
+/** A first poll due within this long carries the wait's first heartbeat (see `pollLoop`). */
+const FIRST_POLL_SOON_MS = 10_000;
+
 export async function pollLoop<T, P extends PollProgress>(
   options: PollLoopOptions<T, P>,
 ): Promise<PollLoopResult<T, P>> {
@@ -51,7 +54,9 @@ export async function pollLoop<T, P extends PollProgress>(
   let progress = resumeFrom(options.progress, ctx.info.heartbeatDetails);
   let polledThisAttempt = false;
   const beat = () => ctx.heartbeat(heartbeatDetails(progress, options.describe));
-  beat();
+  // The first heartbeat goes out at once (the SDK throttles only later ones) and each is a billable Action:
+  // when a poll is due soon, the beat after it is the first, and a wait whose first poll ends it sends none.
+  if (progress.nextPollAt - Date.now() > FIRST_POLL_SOON_MS) beat();
 
   for (;;) {
     if (draining?.aborted) return { outcome: 'window', progress };
@@ -84,9 +89,10 @@ export async function pollLoop<T, P extends PollProgress>(
         intervalMs: nextInterval,
         nextPollAt: Date.now() + progress.intervalMs,
       };
-      beat();
+      // A result carries the progress itself; only a wait that goes on reports it by heartbeat.
       if (step.done !== undefined) return { outcome: 'done', value: step.done, progress };
       if (step.changed && options.returnOnChange) return { outcome: 'changed', progress };
+      beat();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (!(error instanceof AtlasApiError)) throw error;

@@ -3,10 +3,10 @@
  * started and queried by the definitions they export (`import type` of the workflow, `statusQuery`), never
  * by strings typed here.
  */
-import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   isGrpcDeadlineError,
@@ -43,12 +43,14 @@ import type {
 } from './types';
 import { restoreListQuery, statusName } from './visibility';
 
-/** Memo key holding a per-call id, so `startRestore` can tell a run it started from one it joined. */
-const START_REQUEST_MEMO = 'startRequestId';
 /** Memo key holding what the restore does, so a start can tell the same restore from another one of the target. */
 const REQUEST_KEY_MEMO = 'requestKey';
 /** Queries need a worker; without one the server would hold the call for a long time. */
 const QUERY_TIMEOUT_MS = 5_000;
+/** How long a client trusts its scan for first-generation restores (those can only end, not begin). */
+const LEGACY_SCAN_MAX_AGE_MS = 60_000;
+/** Starts tried when the run holding the target keeps ending just before the look at it. */
+const START_ATTEMPTS = 3;
 /** How many matching runs `listRestores` reads to find the newest ones. */
 const LIST_SCAN_LIMIT = 1000;
 
@@ -128,21 +130,55 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
   }
 
   /**
-   * A running restore into the same target under the ids of the first generation (keyed by the whole
-   * request), which the target-keyed id cannot collide with: found through visibility.
+   * Running restores under the ids of the first generation (keyed by the whole request), which the
+   * target-keyed id cannot collide with: found through visibility, at most once a minute per client
+   * (a list query costs the server more than the start itself). They carry no TargetGroupId, which
+   * every later start sets.
    */
-  async function legacyHolder(request: RestoreRequest): Promise<RestoreListRow | undefined> {
-    const query = `${restoreListQuery({ target: request.target.name, status: 'running' })}`;
+  type LegacyHolder = RestoreListRow & { held: { groupId: string; name: string } };
+  let legacyScan: { at: number; holders: Promise<LegacyHolder[]> } | undefined;
+
+  async function scanLegacyHolders(): Promise<LegacyHolder[]> {
+    const query = `${restoreListQuery({ status: 'running' })} AND ${searchAttributes.targetGroupId.name} IS NULL`;
+    const holders: LegacyHolder[] = [];
     for await (const execution of temporal.workflow.list({ query, pageSize: 100 })) {
-      const target = legacyIdTarget(execution.workflowId);
-      if (target?.groupId === request.target.groupId && target.name === request.target.name) {
-        return {
-          workflowId: execution.workflowId,
-          runId: execution.runId,
-          executionStatus: statusName(execution.status.name),
-          startTime: execution.startTime.toISOString(),
-        };
-      }
+      const held = legacyIdTarget(execution.workflowId);
+      if (!held) continue;
+      holders.push({
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        executionStatus: statusName(execution.status.name),
+        startTime: execution.startTime.toISOString(),
+        held,
+      });
+    }
+    return holders;
+  }
+
+  function legacyHolders(): Promise<LegacyHolder[]> {
+    if (legacyScan !== undefined && Date.now() - legacyScan.at <= LEGACY_SCAN_MAX_AGE_MS)
+      return legacyScan.holders;
+    const scan = { at: Date.now(), holders: scanLegacyHolders() };
+    legacyScan = scan;
+    // A failed scan is not kept: the next start asks again.
+    scan.holders.catch(() => {
+      if (legacyScan === scan) legacyScan = undefined;
+    });
+    return scan.holders;
+  }
+
+  /** The first-generation restore still writing into the target, if any (checked live, the scan may be old). */
+  async function legacyHolder(request: RestoreRequest): Promise<RestoreListRow | undefined> {
+    for (const { held, ...holder } of await legacyHolders()) {
+      if (held.groupId !== request.target.groupId || held.name !== request.target.name) continue;
+      const now = await temporal.workflow
+        .getHandle(holder.workflowId, holder.runId)
+        .describe()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        });
+      if (now?.status.name === 'RUNNING') return holder;
     }
     return undefined;
   }
@@ -184,22 +220,38 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
           startTime: legacy.startTime,
         });
       }
-      const startRequestId = randomUUID();
-      // USE_EXISTING: a start for a target that a run already holds returns that run instead of a second
-      // one; the memo then says whether it is this same restore (attach) or another one (refused).
-      const handle = await temporal.workflow.start<typeof restoreSnapshot>(RESTORE_WORKFLOW_TYPE, {
-        taskQueue: startOptions.taskQueue ?? taskQueue,
-        workflowId,
-        args: [request],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: new TypedSearchAttributes(restoreSearchAttributes(request)),
-        staticSummary: restoreSummary(request),
-        staticDetails: requestDetails(request),
-        memo: { [START_REQUEST_MEMO]: startRequestId, [REQUEST_KEY_MEMO]: requestKey },
-      });
-      const description = await handle.describe();
-      const attached = description.memo?.[START_REQUEST_MEMO] !== startRequestId;
-      if (attached && description.memo?.[REQUEST_KEY_MEMO] !== requestKey) {
+      // FAIL, then a look at the run that holds the target: the same restore (attach) or another one
+      // (refused). A start that finds the target free, the usual case, is one call.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const handle = await temporal.workflow.start<typeof restoreSnapshot>(RESTORE_WORKFLOW_TYPE, {
+            taskQueue: startOptions.taskQueue ?? taskQueue,
+            workflowId,
+            args: [request],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: new TypedSearchAttributes(restoreSearchAttributes(request)),
+            staticSummary: restoreSummary(request),
+            staticDetails: requestDetails(request),
+            memo: { [REQUEST_KEY_MEMO]: requestKey },
+          });
+          return { workflowId, runId: handle.firstExecutionRunId, attached: false, request };
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+        const description = await temporal.workflow
+          .getHandle(workflowId)
+          .describe()
+          .catch((error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) return undefined;
+            throw error;
+          });
+        if (description?.status.name !== 'RUNNING') {
+          // The holder ended between the two calls: start again.
+          if (attempt < START_ATTEMPTS) continue;
+          throw new Error(`${workflowId}: ${START_ATTEMPTS} starts met a run that had ended when looked at`);
+        }
+        if (description.memo?.[REQUEST_KEY_MEMO] === requestKey)
+          return { workflowId, runId: description.runId, attached: true, request };
         const summary = await description.staticSummary().catch(() => undefined);
         throw new TargetBusyError(request.target, {
           workflowId,
@@ -208,7 +260,6 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
           startTime: description.startTime.toISOString(),
         });
       }
-      return { workflowId, runId: description.runId, attached, request };
     },
 
     async getRestore(workflowId, { runId } = {}) {

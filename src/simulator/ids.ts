@@ -17,8 +17,21 @@ export function objectIdFor(ms: number, ...parts: (string | number)[]): string {
   return seconds.toString(16).padStart(8, '0') + hashHex([seconds, ...parts].join('|')).slice(0, 16);
 }
 
+/**
+ * Hashes already made: every request that lists or resolves snapshots derives the same ids and sizes
+ * again, and hashing was most of the simulator's CPU per request. Emptied when full.
+ */
+const hashes = new Map<string, string>();
+const HASHES_KEPT = 100_000;
+
 export function hashHex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  let hash = hashes.get(text);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(text).digest('hex');
+    if (hashes.size >= HASHES_KEPT) hashes.clear();
+    hashes.set(text, hash);
+  }
+  return hash;
 }
 
 /** A 32-bit integer from text, to seed per-stream generators. */

@@ -8,7 +8,15 @@ import {
   type RestoreClient,
   type RestoreInfo,
 } from '../../src/client';
-import { restoreWorkflowId, searchAttributes } from '../../src/common/contract';
+import { validateRestoreRequest } from '../../src/client/restore-client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import {
+  legacyRestoreWorkflowId,
+  RESTORE_WORKFLOW_TYPE,
+  restoreWorkflowId,
+  searchAttributes,
+} from '../../src/common/contract';
+import { TargetBusyError } from '../../src/client/errors';
 import { startRestoreStack, type RestoreStack } from './stack';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -161,6 +169,43 @@ describe('programmatic restore client (real Temporal server, simulator, worker)'
     const clusters = await restores.listRestores({ groupId: stack.projectId, kind: 'cluster', limit: 1 });
     assert.equal(clusters.length, 1);
     assert.equal(clusters[0]!.kind, 'cluster');
+  });
+
+  it('refuses a target a first-generation restore (legacy id) still writes into, and takes it once that one ended', async () => {
+    const request = stack.request('serverless', { target: stack.target('serverless', 3) });
+    // A run as the first generation started it: keyed by the whole request, no TargetGroupId, on a queue
+    // no worker polls (it only has to be running).
+    const legacyId = legacyRestoreWorkflowId(validateRestoreRequest(request));
+    const legacy = await stack.env.client.workflow.start(RESTORE_WORKFLOW_TYPE, {
+      taskQueue: `${stack.taskQueue}-first-generation`,
+      workflowId: legacyId,
+      args: [request],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: searchAttributes.deploymentKind, value: 'serverless' },
+        { key: searchAttributes.groupId, value: stack.projectId },
+        { key: searchAttributes.instanceName, value: 'orders-serverless' },
+        { key: searchAttributes.targetCluster, value: stack.target('serverless', 3).name },
+      ]),
+    });
+    // Visibility is eventually consistent; the client under test scans only once it is listed.
+    await until('the legacy run in visibility', async () => {
+      const { count } = await stack.env.client.workflow.count(
+        `WorkflowId = '${legacyId}' AND ExecutionStatus = 'Running'`,
+      );
+      return count > 0 ? true : undefined;
+    });
+    const client = createRestoreClient({ client: stack.env.client, taskQueue: stack.taskQueue });
+    await assert.rejects(client.startRestore(request), (error: unknown) => {
+      assert.ok(error instanceof TargetBusyError, String(error));
+      assert.equal(error.holder.workflowId, legacyId);
+      return true;
+    });
+    await legacy.terminate('test: the first-generation restore ended');
+    // The same client, whose scan still lists the legacy run, looks again before refusing.
+    const started = await client.startRestore(request);
+    assert.equal(started.attached, false);
+    assert.equal(started.workflowId, restoreWorkflowId(started.request));
+    await client.cancelRestore(started.workflowId);
   });
 
   it('an unknown workflow id is RestoreNotFoundError everywhere', async () => {
