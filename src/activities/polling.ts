@@ -32,15 +32,15 @@ export interface PollLoopOptions<T, P extends PollProgress> {
 export type PollLoopResult<T, P> =
   { outcome: 'done'; value: T; progress: P } | { outcome: 'window' | 'deadline' | 'changed'; progress: P };
 
+/** A first poll due within this long carries the wait's first heartbeat (see `pollLoop`). */
+const FIRST_POLL_SOON_MS = 10_000;
+
 /**
  * The body of a long-running polling activity: sleep until the next poll (heartbeating, so a dead worker is
  * noticed and a cancellation arrives), poll, back off, heartbeat the progress, and return when the wait is
  * over, the deadline passes or the progress window ends. Transient Atlas errors are retried here with the
  * same backoff (a 429 waits at least its Retry-After); a non-retryable one fails the activity for good.
  */
-/** A first poll due within this long carries the wait's first heartbeat (see `pollLoop`). */
-const FIRST_POLL_SOON_MS = 10_000;
-
 export async function pollLoop<T, P extends PollProgress>(
   options: PollLoopOptions<T, P>,
 ): Promise<PollLoopResult<T, P>> {

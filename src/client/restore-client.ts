@@ -47,7 +47,10 @@ import { restoreListQuery, statusName } from './visibility';
 const REQUEST_KEY_MEMO = 'requestKey';
 /** Queries need a worker; without one the server would hold the call for a long time. */
 const QUERY_TIMEOUT_MS = 5_000;
-/** How long a client trusts its scan for first-generation restores (those can only end, not begin). */
+/**
+ * How long a client trusts its scan for first-generation restores: no client of this version starts one,
+ * so the ones found can only end; a client of the previous version still running could add one.
+ */
 const LEGACY_SCAN_MAX_AGE_MS = 60_000;
 /** Starts tried when the run holding the target keeps ending just before the look at it. */
 const START_ATTEMPTS = 3;
