@@ -56,7 +56,10 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
  * (snapshot or point in time), same strategies, same namespaces and suffixes in any order (Atlas echoes an
  * unnamed target as the source's name), created after the submission began (the second in its id).
  */
-export function matchesCollectionRestoreJob(job: CollectionRestoreJobView, match: CollectionRestoreJobMatch): boolean {
+export function matchesCollectionRestoreJob(
+  job: CollectionRestoreJobView,
+  match: CollectionRestoreJobMatch,
+): boolean {
   if (job.target.name !== match.target.name || job.target.groupId !== match.target.groupId) return false;
   if (match.snapshotId !== undefined && job.snapshotId !== match.snapshotId) return false;
   if (match.pointInTimeUtcSeconds !== undefined && job.pointInTimeUtcSeconds !== match.pointInTimeUtcSeconds)

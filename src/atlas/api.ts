@@ -108,7 +108,11 @@ export interface CollectionRestoreOperations<J = unknown, N = unknown, B = unkno
   /** Atlas answers 201. */
   createCollectionRestoreJob(target: DeploymentTarget, body: B, options?: CallOptions): Promise<J>;
   getCollectionRestoreJob(target: DeploymentTarget, jobId: string, options?: CallOptions): Promise<J>;
-  listCollectionRestoreJobs(target: DeploymentTarget, page?: PageRequest, options?: CallOptions): Promise<Page<J>>;
+  listCollectionRestoreJobs(
+    target: DeploymentTarget,
+    page?: PageRequest,
+    options?: CallOptions,
+  ): Promise<Page<J>>;
   /** Empty while the job is INITIALIZING. */
   listCollectionRestoreCollections(
     target: DeploymentTarget,

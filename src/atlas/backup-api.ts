@@ -109,7 +109,9 @@ export function createBackupApi(client: AtlasClient): AtlasBackupApi {
 
     async getSnapshot(ref, snapshotId, options) {
       const adapter = adapterOf(ref.kind);
-      return adapter.snapshotView(await client.deployment(ref.kind).getSnapshot(target(ref), snapshotId, options));
+      return adapter.snapshotView(
+        await client.deployment(ref.kind).getSnapshot(target(ref), snapshotId, options),
+      );
     },
 
     async createRestoreJob(ref, spec, options) {

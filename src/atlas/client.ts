@@ -1,33 +1,28 @@
 import type { DeploymentKind } from '../common/deployment-kinds';
 import { describeIssues, objectIdSchema } from '../common/restore-request';
-import type {
-  AtlasApiVersion,
-  AtlasCall,
-  CallOptions,
-  DeploymentOperations,
-  PageRequest,
-} from './api';
+import type { AtlasApiVersion, AtlasCall, CallOptions, DeploymentOperations, PageRequest } from './api';
 import type { Authenticator } from './auth/authenticator';
 import { DigestAuthenticator } from './auth/digest';
 import { ServiceAccountAuthenticator, type ServiceAccountOptions } from './auth/service-account';
 import { collectionRestoreOperations, type ClusterCollectionRestoreOperations } from './collection-restores';
 import { AtlasApiError } from './errors';
-import { errorFromResponse, HttpTransport, isRecord, pathOnly, type AtlasTimeouts, type RawResponse } from './http';
+import {
+  errorFromResponse,
+  HttpTransport,
+  isRecord,
+  pathOnly,
+  type AtlasTimeouts,
+  type RawResponse,
+} from './http';
 import { KIND_ADAPTERS } from './kinds';
 import type { Cluster, ClusterUpdate } from './kinds/cluster';
-import type {
-  FlexCluster,
-  FlexRestoreJob,
-  FlexRestoreJobCreate,
-  FlexSnapshot,
-} from './kinds/flex';
+import type { FlexCluster, FlexRestoreJob, FlexRestoreJobCreate, FlexSnapshot } from './kinds/flex';
 import type { RestoreJob, RestoreJobCreate, Snapshot } from './kinds/shared';
 import type { ServerlessInstance, ServerlessInstanceUpdate } from './kinds/serverless';
 import { kindOperations, pageRequestSchema, validated } from './operations';
 import { pageSchema, projectSchema, type Page, type Project } from './wire';
 
 export type { AtlasApiVersion, AtlasCall, DeploymentOperations, DeploymentTarget } from './api';
-
 
 /** API key (HTTP Digest) or service account (OAuth client credentials). Never logged, never in errors. */
 export type AtlasCredentials =

@@ -93,7 +93,13 @@ export function kindOperations<D, U, S, J, C>(
   const pageQuery = (path: string, page: PageRequest | undefined) =>
     validated(pageRequestSchema, page ?? {}, 'GET', `${shownPrefix}${path}`, '');
   const unsupported = (method: string, path: string, detail: string) =>
-    new AtlasApiError({ kind: 'unsupported', method, path: `${shownPrefix}${path}`, retryable: false, detail });
+    new AtlasApiError({
+      kind: 'unsupported',
+      method,
+      path: `${shownPrefix}${path}`,
+      retryable: false,
+      detail,
+    });
 
   return {
     get: async (target, options) =>

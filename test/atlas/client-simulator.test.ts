@@ -136,7 +136,10 @@ for (const apiVersion of ['v2', 'v1.0'] as const satisfies readonly AtlasApiVers
       );
       assert.equal(error.kind, 'unsupported');
       assert.equal(error.retryable, false);
-      assert.match(error.message, /serverless instance restore jobs cannot be cancelled through the Atlas Admin API/);
+      assert.match(
+        error.message,
+        /serverless instance restore jobs cannot be cancelled through the Atlas Admin API/,
+      );
       assert.equal(sim.control.requests().counts.total, before);
     });
 

@@ -19,15 +19,24 @@ describe('test harness', () => {
     assert.equal(result, 'hello, atlas');
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
-    assert.ok(events.some((e) => e.activityTaskCompletedEventAttributes), 'activity completion in history');
-    assert.ok(events.some((e) => e.timerFiredEventAttributes), 'timer in history');
+    assert.ok(
+      events.some((e) => e.activityTaskCompletedEventAttributes),
+      'activity completion in history',
+    );
+    assert.ok(
+      events.some((e) => e.timerFiredEventAttributes),
+      'timer in history',
+    );
     assert.ok(events.at(-1)?.workflowExecutionCompletedEventAttributes, 'history ends with completion');
   });
 
   it('finds a workflow by a custom search attribute set at start', async () => {
     const { client } = await getTestEnv();
     const taskQueue = uniqueTaskQueue('harness-sa');
-    const groupId = taskQueue.replace(/[^a-z0-9]/g, '').padEnd(24, '0').slice(0, 24);
+    const groupId = taskQueue
+      .replace(/[^a-z0-9]/g, '')
+      .padEnd(24, '0')
+      .slice(0, 24);
     const handle = await client.workflow.start('sleepFor', {
       taskQueue,
       workflowId: `harness-sa-${taskQueue}`,
@@ -39,7 +48,8 @@ describe('test harness', () => {
       let ids: string[] = [];
       for (let attempt = 0; attempt < 50 && ids.length === 0; attempt++) {
         ids = [];
-        for await (const wf of client.workflow.list({ query: `AtlasGroupId = '${groupId}'` })) ids.push(wf.workflowId);
+        for await (const wf of client.workflow.list({ query: `AtlasGroupId = '${groupId}'` }))
+          ids.push(wf.workflowId);
         if (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       assert.deepEqual(ids, [handle.workflowId]);
@@ -52,10 +62,19 @@ describe('test harness', () => {
     installTestRuntime();
     const env = await createTimeSkippingEnv();
     const taskQueue = uniqueTaskQueue('harness-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath,
+      activities,
+    });
     const wallStart = Date.now();
     const workflowElapsed = await worker.runUntil(
-      env.client.workflow.execute('sleepFor', { taskQueue, workflowId: `harness-ts-${taskQueue}`, args: [24 * 3_600_000] }),
+      env.client.workflow.execute('sleepFor', {
+        taskQueue,
+        workflowId: `harness-ts-${taskQueue}`,
+        args: [24 * 3_600_000],
+      }),
     );
     const wallElapsed = Date.now() - wallStart;
     assert.ok(workflowElapsed >= 24 * 3_600_000, `workflow time advanced ${workflowElapsed} ms`);

@@ -86,7 +86,9 @@ export const clusterKind: KindAdapter<Cluster, ClusterUpdate, Snapshot, RestoreJ
     // Continuous cloud backup needs cloud backup itself: `backupEnabled` on v2, `providerBackupEnabled` on
     // v1.0 descriptions (where `backupEnabled` means the retired legacy backup).
     if (apiVersion === 'v2')
-      return current.backupEnabled === true ? { pitEnabled: true } : { pitEnabled: true, backupEnabled: true };
+      return current.backupEnabled === true
+        ? { pitEnabled: true }
+        : { pitEnabled: true, backupEnabled: true };
     return current.providerBackupEnabled === true
       ? { pitEnabled: true }
       : { pitEnabled: true, providerBackupEnabled: true };

@@ -55,7 +55,7 @@ export const flexRestoreJobCreateSchema = z.strictObject({
   snapshotId: objectIdSchema,
   targetDeploymentItemName: z
     .string()
-    .regex(/^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u, 'must be 1-64 letters, digits or -_.(),:&@+\''),
+    .regex(/^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u, "must be 1-64 letters, digits or -_.(),:&@+'"),
   targetProjectId: objectIdSchema.optional(),
 });
 export type FlexRestoreJobCreate = z.infer<typeof flexRestoreJobCreateSchema>;
@@ -105,13 +105,7 @@ function flexSnapshotStatus(status: string): SnapshotView['status'] {
   }
 }
 
-export const flexKind: KindAdapter<
-  FlexCluster,
-  never,
-  FlexSnapshot,
-  FlexRestoreJob,
-  FlexRestoreJobCreate
-> = {
+export const flexKind: KindAdapter<FlexCluster, never, FlexSnapshot, FlexRestoreJob, FlexRestoreJobCreate> = {
   kind: 'flex',
   capabilities: KIND_CAPABILITIES.flex,
   collection: 'flexClusters',

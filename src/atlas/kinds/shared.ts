@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { isoFromSeconds, objectIdSeconds, type RestoreJobView, type SnapshotView } from '../../common/atlas-views';
+import {
+  isoFromSeconds,
+  objectIdSeconds,
+  type RestoreJobView,
+  type SnapshotView,
+} from '../../common/atlas-views';
 import { deriveRestoreJobState } from '../../common/restore-job-state';
 import { MIN_POINT_IN_TIME_UTC_SECONDS, objectIdSchema } from '../../common/restore-request';
 import type { RestoreJobSpec } from '../../common/atlas-views';
