@@ -412,8 +412,10 @@ describe('restore drills', () => {
         restores: [{ source: cluster(kit.sim.ids.clusterSource), target: into('drill-dr-1', P2) }],
       },
     });
-    const listed = await drills.listSchedules();
-    assert.ok(listed.some((schedule) => schedule.scheduleId === scheduleId));
+    // The schedule list comes from visibility, which catches up a moment after the create.
+    await waitFor('the schedule in the list', async () =>
+      (await drills.listSchedules()).some((schedule) => schedule.scheduleId === scheduleId),
+    );
     await drills.triggerSchedule(scheduleId);
     const drillId = await waitFor('the triggered run', async () => {
       const description = await drills.describeSchedule(scheduleId);
@@ -428,6 +430,8 @@ describe('restore drills', () => {
     await drills.pauseSchedule(scheduleId, 'test');
     assert.equal((await drills.describeSchedule(scheduleId)).state.paused, true);
     await drills.deleteSchedule(scheduleId);
-    assert.ok(!(await drills.listSchedules()).some((schedule) => schedule.scheduleId === scheduleId));
+    await waitFor('the schedule gone from the list', async () =>
+      (await drills.listSchedules()).every((schedule) => schedule.scheduleId !== scheduleId),
+    );
   });
 });
