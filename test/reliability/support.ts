@@ -84,20 +84,21 @@ export async function workflowBundleFile(): Promise<string> {
   return file;
 }
 
-/** Atlas restore jobs per target beyond the first: each restore must create exactly one. */
-export function duplicateJobs(sim: RunningSimulator): {
-  jobs: number;
-  duplicates: number;
-  perTarget: Map<string, number>;
-} {
-  const perTarget = new Map<string, number>();
+type SimulatedRestoreJob = ReturnType<RunningSimulator['control']['state']>['restoreJobs'][number];
+
+/**
+ * Atlas restore jobs beyond the first per key (by default the target): each restore must create exactly
+ * one. A suite whose restores reuse targets one after another keys by something each restore has alone.
+ */
+export function duplicateJobs(
+  sim: RunningSimulator,
+  keyOf: (job: SimulatedRestoreJob) => string = (job) => String(job.targetClusterName),
+): { jobs: number; duplicates: number } {
+  const perKey = new Map<string, number>();
   const jobs = sim.control.state().restoreJobs;
-  for (const job of jobs) {
-    const key = String(job.targetClusterName);
-    perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
-  }
-  const duplicates = [...perTarget.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-  return { jobs: jobs.length, duplicates, perTarget };
+  for (const job of jobs) perKey.set(keyOf(job), (perKey.get(keyOf(job)) ?? 0) + 1);
+  const duplicates = [...perKey.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+  return { jobs: jobs.length, duplicates };
 }
 
 /** Every restore's outcome, waiting at most `timeoutMs` in all. */

@@ -12,6 +12,7 @@ import type { RestoreRequestInput } from '../../src/common/restore-request';
 import type { DeploymentKind } from '../../src/common/deployment-kinds';
 import type { RunningSimulator, SeedData } from '../../src/simulator';
 import { productionBundleOptions } from '../../src/worker/bundle';
+import { duplicateJobs as duplicateJobsBy } from '../reliability/support';
 import { spawnWorker, waitForPoller, type WorkerProcess } from '../reliability/worker-process';
 
 /** The default seed's creation second (2024-05-01): deployments created then have a snapshot history. */
@@ -77,20 +78,9 @@ export function requestFor(slot: Slot): RestoreRequestInput {
   };
 }
 
-/** Atlas restore jobs per source beyond the first: each restore must create exactly one. */
-export function duplicateJobs(sim: RunningSimulator): {
-  jobs: number;
-  duplicates: number;
-  perSource: Map<string, number>;
-} {
-  const perSource = new Map<string, number>();
-  const jobs = sim.control.state().restoreJobs;
-  for (const job of jobs) {
-    const key = `${job.groupId}/${job.deploymentName}`;
-    perSource.set(key, (perSource.get(key) ?? 0) + 1);
-  }
-  const duplicates = [...perSource.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-  return { jobs: jobs.length, duplicates, perSource };
+/** Atlas restore jobs per source beyond the first (target names repeat across projects). */
+export function duplicateJobs(sim: RunningSimulator): { jobs: number; duplicates: number } {
+  return duplicateJobsBy(sim, (job) => `${job.groupId}/${job.deploymentName}`);
 }
 
 /** A workflow bundle of `entry` written to a file a worker process loads (WORKFLOW_BUNDLE_PATH). */
