@@ -132,6 +132,16 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
     return progress;
   }
 
+  /** The run's description, or undefined when Temporal no longer has it. */
+  async function describeIfExists(workflowId: string, runId?: string) {
+    try {
+      return await temporal.workflow.getHandle(workflowId, runId).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Running restores under the ids of the first generation (keyed by the whole request), which the
    * target-keyed id cannot collide with: found through visibility, at most once a minute per client
@@ -174,13 +184,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
   async function legacyHolder(request: RestoreRequest): Promise<RestoreListRow | undefined> {
     for (const { held, ...holder } of await legacyHolders()) {
       if (held.groupId !== request.target.groupId || held.name !== request.target.name) continue;
-      const now = await temporal.workflow
-        .getHandle(holder.workflowId, holder.runId)
-        .describe()
-        .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return undefined;
-          throw error;
-        });
+      const now = await describeIfExists(holder.workflowId, holder.runId);
       if (now?.status.name === 'RUNNING') return holder;
     }
     return undefined;
@@ -241,13 +245,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
         } catch (error) {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         }
-        const description = await temporal.workflow
-          .getHandle(workflowId)
-          .describe()
-          .catch((error: unknown) => {
-            if (error instanceof WorkflowNotFoundError) return undefined;
-            throw error;
-          });
+        const description = await describeIfExists(workflowId);
         if (description?.status.name !== 'RUNNING') {
           // The holder ended between the two calls: start again.
           if (attempt < START_ATTEMPTS) continue;
