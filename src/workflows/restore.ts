@@ -194,13 +194,12 @@ function checkingStatus(input: unknown): RestoreStatus {
     typeof input === 'object' && input !== null && 'deadline' in input && typeof input.deadline === 'string'
       ? parseDuration(input.deadline)
       : undefined;
-  const deadlineMs = asked ?? parseDuration(DEFAULT_RESTORE_DEADLINE)!;
-  return {
-    phase: 'validating',
-    polls: 0,
-    startedAt,
-    deadline: new Date(Date.parse(startedAt) + deadlineMs).toISOString(),
-  };
+  return startStatus(startedAt, Date.parse(startedAt) + (asked ?? parseDuration(DEFAULT_RESTORE_DEADLINE)!));
+}
+
+/** A restore's status before its first step: started, polled nothing, due by its deadline. */
+function startStatus(startedAt: string, deadlineAt: number): RestoreStatus {
+  return { phase: 'validating', polls: 0, deadline: new Date(deadlineAt).toISOString(), startedAt };
 }
 
 /** Closes a restore whose request is invalid; one upsert, in the task that fails, shows it ended and why. */
@@ -276,12 +275,7 @@ class RestoreRun {
     this.initialIntervalMs = parseDuration(request.polling.initialInterval)!;
     this.maxIntervalMs = parseDuration(request.polling.maxInterval)!;
     this.waits = waitsFor(request);
-    this.status = {
-      phase: 'validating',
-      polls: 0,
-      deadline: new Date(this.deadlineAt).toISOString(),
-      startedAt: this.startedAt,
-    };
+    this.status = startStatus(this.startedAt, this.deadlineAt);
     if (this.kind) this.status.kind = this.kind;
     if ('pointInTimeUtcSeconds' in request.snapshot) this.restoredTo(request.snapshot.pointInTimeUtcSeconds);
     if (continuation) {
