@@ -58,6 +58,44 @@ function cpuTotal(side: SideResult): number {
   return side.cpuMsEach.thisProcess + (side.cpuMsEach.server ?? 0);
 }
 
+/**
+ * One side: start its n workflows (returning one of them, whose history is sampled), wait until the queue
+ * has drained, and measure time to the last close, CPU and Actions over that span.
+ */
+async function measureSide(
+  context: BenchContext,
+  taskQueue: string,
+  n: number,
+  label: string,
+  startAll: () => Promise<{ workflowId: string; runId: string }>,
+): Promise<SideResult> {
+  const before = await context.actions();
+  const cpuBefore = context.cpu();
+  const t0 = Date.now();
+  console.log(`  ${label}...`);
+  const sampled = await startAll();
+  console.log(`    all started after ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+  const drained = await waitForQueueDrained(context.client, taskQueue, n, DRAIN_TIMEOUT_MS);
+  const cpuAfter = context.cpu();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = await context.actions();
+  const sample = countHistory(await fetchChain(context.client, sampled.workflowId, sampled.runId));
+  const seconds = (drained.lastCloseMs - t0) / 1000;
+  const actions = before && after ? diffActions(after, before) : undefined;
+  return {
+    workflows: n,
+    completed: drained.completed,
+    notCompleted: drained.other,
+    seconds,
+    perSecond: n / seconds,
+    activitiesPerWorkflow: sample.activitiesScheduled,
+    localActivitiesPerWorkflow: sample.localActivities,
+    historyEventsPerWorkflow: sample.events,
+    cpuMsEach: cpuMsEach(cpuBefore, cpuAfter, n),
+    ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
+  };
+}
+
 export const throughputBenchmark: Benchmark = {
   name: 'throughput',
   description: 'restores per second end to end vs bare workflows running the same number of no-op activities',
@@ -79,42 +117,18 @@ export const throughputBenchmark: Benchmark = {
       const restoreSide = await withWorker(
         context,
         { taskQueue: restoreQueue, bundle: 'production', api: bench.api, workerOptions: WORKER_OPTIONS },
-        async () => {
-          const before = await context.actions();
-          const cpuBefore = context.cpu();
-          const t0 = Date.now();
-          console.log(`  ${n} restores...`);
-          const started = await inBatches(pairs, START_CONCURRENCY, (pair) =>
-            restores.startRestore({
-              source: pair.source,
-              snapshot: { snapshotId: pair.snapshotId },
-              target: pair.target,
-              polling: { initialInterval: '1s', maxInterval: '5s' },
-            }),
-          );
-          console.log(`    all started after ${((Date.now() - t0) / 1000).toFixed(2)} s`);
-          const drained = await waitForQueueDrained(context.client, restoreQueue, n, DRAIN_TIMEOUT_MS);
-          const cpuAfter = context.cpu();
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-          const after = await context.actions();
-          const sample = countHistory(
-            await fetchChain(context.client, started[0]!.workflowId, started[0]!.runId),
-          );
-          const seconds = (drained.lastCloseMs - t0) / 1000;
-          const actions = before && after ? diffActions(after, before) : undefined;
-          return {
-            workflows: n,
-            completed: drained.completed,
-            notCompleted: drained.other,
-            seconds,
-            perSecond: n / seconds,
-            activitiesPerWorkflow: sample.activitiesScheduled,
-            localActivitiesPerWorkflow: sample.localActivities,
-            historyEventsPerWorkflow: sample.events,
-            cpuMsEach: cpuMsEach(cpuBefore, cpuAfter, n),
-            ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
-          } satisfies SideResult;
-        },
+        () =>
+          measureSide(context, restoreQueue, n, `${n} restores`, async () => {
+            const started = await inBatches(pairs, START_CONCURRENCY, (pair) =>
+              restores.startRestore({
+                source: pair.source,
+                snapshot: { snapshotId: pair.snapshotId },
+                target: pair.target,
+                polling: { initialInterval: '1s', maxInterval: '5s' },
+              }),
+            );
+            return { workflowId: started[0]!.workflowId, runId: started[0]!.runId };
+          }),
       );
 
       const bareQueue = `bench-throughput-bare-${randomUUID().slice(0, 8)}`;
@@ -123,45 +137,26 @@ export const throughputBenchmark: Benchmark = {
       const bareSide = await withWorker(
         context,
         { taskQueue: bareQueue, bundle: 'reference', api: bench.api, workerOptions: WORKER_OPTIONS },
-        async () => {
-          const before = await context.actions();
-          const cpuBefore = context.cpu();
-          const t0 = Date.now();
-          console.log(
-            `  ${n} bare workflows of ${localActivities} local + ${activities} no-op activities...`,
-          );
-          const handles = await inBatches(
-            Array.from({ length: n }, (_, i) => i),
-            START_CONCURRENCY,
-            (i) =>
-              context.client.workflow.start('noopActivities', {
-                taskQueue: bareQueue,
-                workflowId: `${bareQueue}-${i}`,
-                args: [activities, localActivities],
-              }),
-          );
-          const drained = await waitForQueueDrained(context.client, bareQueue, n, DRAIN_TIMEOUT_MS);
-          const cpuAfter = context.cpu();
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-          const after = await context.actions();
-          const sample = countHistory(
-            await fetchChain(context.client, handles[0]!.workflowId, handles[0]!.firstExecutionRunId),
-          );
-          const seconds = (drained.lastCloseMs - t0) / 1000;
-          const actions = before && after ? diffActions(after, before) : undefined;
-          return {
-            workflows: n,
-            completed: drained.completed,
-            notCompleted: drained.other,
-            seconds,
-            perSecond: n / seconds,
-            activitiesPerWorkflow: sample.activitiesScheduled,
-            localActivitiesPerWorkflow: sample.localActivities,
-            historyEventsPerWorkflow: sample.events,
-            cpuMsEach: cpuMsEach(cpuBefore, cpuAfter, n),
-            ...(actions ? { actions, actionsPerWorkflow: totalActions(actions) / n } : {}),
-          } satisfies SideResult;
-        },
+        () =>
+          measureSide(
+            context,
+            bareQueue,
+            n,
+            `${n} bare workflows of ${localActivities} local + ${activities} no-op activities`,
+            async () => {
+              const handles = await inBatches(
+                Array.from({ length: n }, (_, i) => i),
+                START_CONCURRENCY,
+                (i) =>
+                  context.client.workflow.start('noopActivities', {
+                    taskQueue: bareQueue,
+                    workflowId: `${bareQueue}-${i}`,
+                    args: [activities, localActivities],
+                  }),
+              );
+              return { workflowId: handles[0]!.workflowId, runId: handles[0]!.firstExecutionRunId };
+            },
+          ),
       );
 
       const jobs = bench.sim.control.state().restoreJobs.length;
