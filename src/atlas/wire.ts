@@ -40,13 +40,25 @@ export const projectSchema = z.looseObject({
 });
 export type Project = z.infer<typeof projectSchema>;
 
-/** List responses: `{ links, results, totalCount }`; `totalCount` is absent with `includeCount=false`. */
-export function pageSchema<T extends z.ZodType>(item: T) {
+function buildPageSchema<T extends z.ZodType>(item: T) {
   return z.looseObject({
     links: links.optional(),
     results: z.array(item),
     totalCount: z.number().int().optional(),
   });
+}
+
+/** Built once per item schema: building a zod schema costs more than parsing a small page with it. */
+const pageSchemas = new WeakMap<z.ZodType, ReturnType<typeof buildPageSchema>>();
+
+/** List responses: `{ links, results, totalCount }`; `totalCount` is absent with `includeCount=false`. */
+export function pageSchema<T extends z.ZodType>(item: T): ReturnType<typeof buildPageSchema<T>> {
+  let schema = pageSchemas.get(item);
+  if (!schema) {
+    schema = buildPageSchema(item);
+    pageSchemas.set(item, schema);
+  }
+  return schema as ReturnType<typeof buildPageSchema<T>>;
 }
 export type Page<T> = { links?: { href: string; rel: string }[]; results: T[]; totalCount?: number };
 

@@ -61,9 +61,12 @@ class NonceStore {
 
   issue(): string {
     const now = this.realNow();
-    if (this.issued.size > 1000) {
-      for (const [nonce, entry] of this.issued)
-        if (now - entry.issuedMs > this.ttlMs) this.issued.delete(nonce);
+    // A Map iterates in insertion order, which is issue order, so the sweep stops at the first nonce young
+    // enough to keep instead of walking every nonce on every challenge. An expired nonce is kept for one
+    // more lifetime, so a client still sending it hears `stale` (fetch a new one), not `unknown`.
+    for (const [nonce, entry] of this.issued) {
+      if (now - entry.issuedMs <= 2 * this.ttlMs) break;
+      this.issued.delete(nonce);
     }
     const nonce = randomBytes(24).toString('base64');
     this.issued.set(nonce, { issuedMs: now, lastNc: 0 });
