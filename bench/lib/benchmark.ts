@@ -41,7 +41,6 @@ export class BenchFlags {
     return this.values.get(name);
   }
 
-  /** A positive number flag; `full` is the issue's size, `quick` the size under `--quick`. */
   /** A comma-separated list of positive numbers (`--n=1000,5000`). */
   numbers(name: string, full: number[], quick: number[] = full): number[] {
     const raw = this.values.get(name);
@@ -52,6 +51,7 @@ export class BenchFlags {
     return values;
   }
 
+  /** A positive number flag; `full` is the issue's size, `quick` the size under `--quick`. */
   number(name: string, full: number, quick: number = full): number {
     const raw = this.values.get(name);
     if (raw === undefined) return this.quick ? quick : full;

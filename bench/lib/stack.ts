@@ -86,16 +86,25 @@ export interface BenchSimulator {
   close(): Promise<void>;
 }
 
-export async function startBenchSimulator(options: SimulatorOptions): Promise<BenchSimulator> {
+/** How the bench's Atlas client signs in: an API key (HTTP Digest) or a service account (OAuth bearer token). */
+export type BenchAuth = 'digest' | 'service-account';
+
+export async function startBenchSimulator(
+  options: SimulatorOptions,
+  auth: BenchAuth = 'digest',
+): Promise<BenchSimulator> {
   const sim = await startSimulator(options);
   const atlasClient = createAtlasClient({
     baseUrl: sim.url,
     apiVersion: 'v2',
-    credentials: {
-      type: 'digest',
-      publicKey: sim.credentials.publicKey,
-      privateKey: sim.credentials.privateKey,
-    },
+    credentials:
+      auth === 'digest'
+        ? { type: 'digest', publicKey: sim.credentials.publicKey, privateKey: sim.credentials.privateKey }
+        : {
+            type: 'serviceAccount',
+            clientId: sim.credentials.clientId,
+            clientSecret: sim.credentials.clientSecret,
+          },
   });
   return {
     sim,
