@@ -29,9 +29,14 @@ export class TargetBusyError extends Error {
     readonly target: { groupId: string; name: string },
     /** The restore holding the target. */
     readonly holder: { workflowId: string; runId: string; summary?: string; startTime?: string },
+    /**
+     * When the holder is this same restore (source, snapshot, target) started with other options: those
+     * options. Attaching would hide that they are not in effect.
+     */
+    readonly otherOptions: readonly string[] = [],
   ) {
     super(
-      `target.name: ${target.name} (project ${target.groupId}) is held by restore ${holder.workflowId}${holder.summary ? ` (${holder.summary}` : ' ('}${holder.startTime ? `${holder.summary ? ', ' : ''}running since ${holder.startTime}` : ''}); nothing was started — wait for it to end or cancel it`.replace(
+      `target.name: ${target.name} (project ${target.groupId}) is held by restore ${holder.workflowId}${holder.summary ? ` (${holder.summary}` : ' ('}${holder.startTime ? `${holder.summary ? ', ' : ''}running since ${holder.startTime}` : ''})${otherOptions.length > 0 ? `, which is this restore with different options (${otherOptions.join(', ')})` : ''}; nothing was started — wait for it to end or cancel it`.replace(
         ' ()',
         '',
       ),

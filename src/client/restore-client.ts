@@ -3,6 +3,7 @@
  * started and queried by the definitions they export (`import type` of the workflow, `statusQuery`), never
  * by strings typed here.
  */
+import { createHash } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -45,6 +46,14 @@ import { restoreListQuery, statusName } from './visibility';
 
 /** Memo key holding what the restore does, so a start can tell the same restore from another one of the target. */
 const REQUEST_KEY_MEMO = 'requestKey';
+/**
+ * Memo key holding a fingerprint of each option that changes how a restore ends, so a start that names the
+ * same restore with other options is refused instead of attached to a run that ignores them. Runs started
+ * before it (and a drill's restores) have none and attach on the request key alone, as before.
+ */
+const REQUEST_OPTIONS_MEMO = 'requestOptions';
+/** The options a fingerprint covers; polling only changes how often Atlas is asked, so it may differ. */
+const FINGERPRINTED_OPTIONS = ['ensureContinuousBackup', 'deadline', 'validate', 'objectives'] as const;
 /** Queries need a worker; without one the server would hold the call for a long time. */
 const QUERY_TIMEOUT_MS = 5_000;
 /**
@@ -239,7 +248,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
             typedSearchAttributes: new TypedSearchAttributes(restoreSearchAttributes(request)),
             staticSummary: restoreSummary(request),
             staticDetails: requestDetails(request),
-            memo: { [REQUEST_KEY_MEMO]: requestKey },
+            memo: { [REQUEST_KEY_MEMO]: requestKey, [REQUEST_OPTIONS_MEMO]: optionsFingerprint(request) },
           });
           return { workflowId, runId: handle.firstExecutionRunId, attached: false, request };
         } catch (error) {
@@ -251,15 +260,23 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
           if (attempt < START_ATTEMPTS) continue;
           throw new Error(`${workflowId}: ${START_ATTEMPTS} starts met a run that had ended when looked at`);
         }
-        if (description.memo?.[REQUEST_KEY_MEMO] === requestKey)
+        const sameRestore = description.memo?.[REQUEST_KEY_MEMO] === requestKey;
+        const otherOptions = sameRestore
+          ? differingOptions(description.memo?.[REQUEST_OPTIONS_MEMO], optionsFingerprint(request))
+          : [];
+        if (sameRestore && otherOptions.length === 0)
           return { workflowId, runId: description.runId, attached: true, request };
         const summary = await description.staticSummary().catch(() => undefined);
-        throw new TargetBusyError(request.target, {
-          workflowId,
-          runId: description.runId,
-          ...(summary ? { summary } : {}),
-          startTime: description.startTime.toISOString(),
-        });
+        throw new TargetBusyError(
+          request.target,
+          {
+            workflowId,
+            runId: description.runId,
+            ...(summary ? { summary } : {}),
+            startTime: description.startTime.toISOString(),
+          },
+          otherOptions,
+        );
       }
     },
 
@@ -373,4 +390,24 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
       await connection?.close();
     },
   };
+}
+
+/** A short hash of each fingerprinted option as the request has it (absent options included). */
+function optionsFingerprint(request: RestoreRequest): Record<string, string> {
+  return Object.fromEntries(
+    FINGERPRINTED_OPTIONS.map((option) => [
+      option,
+      createHash('sha256')
+        .update(JSON.stringify(request[option] ?? null))
+        .digest('hex')
+        .slice(0, 16),
+    ]),
+  );
+}
+
+/** The options whose fingerprints differ; none when the running restore recorded no fingerprint. */
+function differingOptions(recorded: unknown, wanted: Record<string, string>): string[] {
+  if (typeof recorded !== 'object' || recorded === null) return [];
+  const theirs = recorded as Record<string, unknown>;
+  return FINGERPRINTED_OPTIONS.filter((option) => theirs[option] !== wanted[option]);
 }

@@ -128,21 +128,31 @@ describe('programmatic restore client (real Temporal server, simulator, worker)'
 
   it('cancels a running restore; the outcome says Atlas carries on with the job', async () => {
     stack.simulator.control.setScenario({ outcome: 'never' });
-    const { workflowId } = await restores.startRestore(
-      stack.request('serverless', { target: stack.target('serverless', 2), deadline: '20m' }),
-    );
+    const request = stack.request('serverless', { target: stack.target('serverless', 2), deadline: '20m' });
+    const { workflowId, runId } = await restores.startRestore(request);
     await until('a submitted job', async () =>
       (await restores.getRestore(workflowId)).restoreJobId ? true : undefined,
     );
+
+    // The same restore with another deadline is refused, not attached to a run that ignores it.
+    await assert.rejects(restores.startRestore({ ...request, deadline: '2h' }), (error: unknown) => {
+      assert.ok(error instanceof TargetBusyError, String(error));
+      assert.deepEqual([error.holder.runId, error.otherOptions], [runId, ['deadline']]);
+      assert.match(error.message, /this restore with different options \(deadline\)/);
+      return true;
+    });
+    const again = await restores.startRestore(request);
+    assert.deepEqual([again.runId, again.attached], [runId, true]);
+
     const cancel = await restores.cancelRestore(workflowId);
     assert.deepEqual([cancel.requested, cancel.executionStatus], [true, 'running']);
     const outcome = await restores.waitForRestore(workflowId);
     assert.ok(outcome.outcome === 'cancelled', JSON.stringify(outcome));
     assert.match(outcome.message, /Atlas continues restore job/);
 
-    const again = await restores.cancelRestore(workflowId);
-    assert.equal(again.requested, false, 'nothing to cancel once closed');
-    assert.equal(again.executionStatus, 'cancelled', 'a cancelled restore closes as Canceled');
+    const cancelledAgain = await restores.cancelRestore(workflowId);
+    assert.equal(cancelledAgain.requested, false, 'nothing to cancel once closed');
+    assert.equal(cancelledAgain.executionStatus, 'cancelled', 'a cancelled restore closes as Canceled');
   });
 
   it('lists restores by search attributes and execution status', async () => {
