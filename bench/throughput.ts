@@ -13,7 +13,7 @@ import { createRestoreClient } from '../src/client';
 import type { Benchmark, BenchFlags } from './lib/benchmark';
 import type { BenchContext } from './lib/context';
 import { countHistory, fetchChain } from './lib/history';
-import { formatTable, ratio } from './lib/report';
+import { formatTable, percentile, ratio } from './lib/report';
 import { diffActions, totalActions, type ActionCounts } from './lib/server-metrics';
 import { benchSeed, restorePairs, startBenchSimulator, withWorker, type BenchAuth } from './lib/stack';
 import { inBatches, waitForQueueDrained } from './lib/batch';
@@ -124,10 +124,9 @@ function parseAuths(flag: string | undefined): BenchAuth[] {
   return auths as BenchAuth[];
 }
 
+/** The median as a value a round actually gave (nearest rank: the lower middle for an even count). */
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return percentile(values, 50)!;
 }
 
 export const throughputBenchmark: Benchmark = {
