@@ -138,10 +138,8 @@ export const throughputBenchmark: Benchmark = {
     const rounds = Math.round(flags.number('rounds', 3, 1));
     const auths = parseAuths(flags.text('auth'));
     const projects = Math.ceil(n / RESTORES_PER_PROJECT);
-    // The bare side runs as many activities as a restore did; until a restore has run, the production
-    // workflow's standard count (5 local: check, source, target, snapshot, look; 2: POST, wait).
-    let activities = 2;
-    let localActivities = 5;
+    // The bare side runs as many activities as the last restore run did (restores open the first round).
+    let restoreCounts: { activities: number; localActivities: number } | undefined;
 
     async function runSide(name: SideName): Promise<SideRun> {
       const bench = await startBenchSimulator(
@@ -158,6 +156,9 @@ export const throughputBenchmark: Benchmark = {
         };
         const side = await withWorker(context, worker, () => {
           if (name === 'bare') {
+            if (!restoreCounts)
+              throw new Error('the bare side runs after a restore run, whose counts it copies');
+            const { activities, localActivities } = restoreCounts;
             return measureSide(
               context,
               queue,
@@ -193,8 +194,10 @@ export const throughputBenchmark: Benchmark = {
           });
         });
         if (name !== 'bare') {
-          activities = side.activitiesPerWorkflow;
-          localActivities = side.localActivitiesPerWorkflow;
+          restoreCounts = {
+            activities: side.activitiesPerWorkflow,
+            localActivities: side.localActivitiesPerWorkflow,
+          };
         }
         // Every HTTP request the restores made, Digest challenges (401) and token requests included: the
         // simulator shares the machine, so each one is CPU the bare side does not spend.
@@ -212,8 +215,7 @@ export const throughputBenchmark: Benchmark = {
     }
 
     // The dev server's CPU per workflow grows with what it holds, so the order rotates each round: no side
-    // always meets the fullest server. Restores open the first round, so the bare side runs a restore's
-    // numbers of activities from the start.
+    // always meets the fullest server.
     const names: SideName[] = [...auths, 'bare'];
     const runs = new Map<SideName, SideRun[]>(names.map((name) => [name, []]));
     for (let round = 0; round < rounds; round++) {

@@ -228,6 +228,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
       const request = validateRestoreRequest(input);
       const workflowId = restoreWorkflowId(request);
       const requestKey = restoreRequestKey(request);
+      const fingerprint = optionsFingerprint(request);
       const legacy = await legacyHolder(request);
       if (legacy) {
         throw new TargetBusyError(request.target, {
@@ -248,7 +249,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
             typedSearchAttributes: new TypedSearchAttributes(restoreSearchAttributes(request)),
             staticSummary: restoreSummary(request),
             staticDetails: requestDetails(request),
-            memo: { [REQUEST_KEY_MEMO]: requestKey, [REQUEST_OPTIONS_MEMO]: optionsFingerprint(request) },
+            memo: { [REQUEST_KEY_MEMO]: requestKey, [REQUEST_OPTIONS_MEMO]: fingerprint },
           });
           return { workflowId, runId: handle.firstExecutionRunId, attached: false, request };
         } catch (error) {
@@ -262,7 +263,7 @@ export function createRestoreClient(options: RestoreClientOptions = {}): Restore
         }
         const sameRestore = description.memo?.[REQUEST_KEY_MEMO] === requestKey;
         const otherOptions = sameRestore
-          ? differingOptions(description.memo?.[REQUEST_OPTIONS_MEMO], optionsFingerprint(request))
+          ? differingOptions(description.memo?.[REQUEST_OPTIONS_MEMO], fingerprint)
           : [];
         if (sameRestore && otherOptions.length === 0)
           return { workflowId, runId: description.runId, attached: true, request };
